@@ -1,0 +1,121 @@
+"""The `infra` command: argument parsing and exit codes. Each command's body is in infra/commands/.
+
+Exit codes: 0 clean, 1 mandatory violations or a refused change, 2 bad input.
+Command modules are imported only when their command runs: `infra forecast` need not load the
+GCP provider SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from infra.config import ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STACKS = ("local", "staging", "prod")
+
+
+class BadInput(Exception):
+    """Input the command cannot use; the message says which and why."""
+
+
+def project_root() -> Path:
+    """The folder with Pulumi.yaml: the working directory if it is one, else this checkout."""
+    cwd = Path.cwd()
+    return cwd if (cwd / "Pulumi.yaml").is_file() else REPO_ROOT
+
+
+def stack_file(name: str | None, path: str | None) -> Path:
+    """--stack NAME (a stack file of this project) or --stack-file PATH (any Pulumi.<name>.yaml)."""
+    if path:
+        return Path(path)
+    assert name is not None
+    found = project_root() / f"Pulumi.{name}.yaml"
+    if not found.is_file():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_root().glob("Pulumi.*.yaml"))
+        raise BadInput(f"no stack {name!r}: {found} does not exist (stacks here: {', '.join(known)})")
+    return found
+
+
+def all_stack_files() -> list[Path]:
+    return sorted(project_root().glob("Pulumi.*.yaml"), key=lambda p: _stack_order(p.name))
+
+
+def _stack_order(file_name: str) -> tuple[int, str]:
+    name = file_name[len("Pulumi."):-len(".yaml")]
+    return (STACKS.index(name) if name in STACKS else len(STACKS), name)
+
+
+def _add_stack_choice(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group(required=True)
+    if many:
+        group.add_argument("--stack", action="append", metavar="NAME", help="a stack of this project (repeatable)")
+        group.add_argument("--all", action="store_true", help="every Pulumi.<stack>.yaml of this project")
+    else:
+        group.add_argument("--stack", metavar="NAME", help="a stack of this project, e.g. staging")
+    group.add_argument("--stack-file", metavar="PATH", help="any Pulumi.<name>.yaml, inside the repo or not")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="infra", description="golden-path: plan, check and scale the platform")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    plan = commands.add_parser("plan", help="the resources Pulumi would create, without the CLI or a cloud")
+    group = plan.add_mutually_exclusive_group()
+    group.add_argument("--stack", metavar="NAME", help="a stack of this project (default: every stack)")
+    group.add_argument("--stack-file", metavar="PATH", help="any Pulumi.<name>.yaml")
+    plan.add_argument("--format", choices=("table", "json"), default="table")
+
+    check = commands.add_parser("check", help="the policy pack over the offline plan")
+    _add_stack_choice(check, many=True)
+    check.add_argument("--policy-config", metavar="PATH",
+                       help="policy config (default: policies/config/<environment>.json)")
+    check.add_argument("--format", choices=("table", "json", "sarif", "junit"), default="table")
+    check.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+
+    scale = commands.add_parser("scale", help="rewrite capacity in a stack file, checked first")
+    scale_commands = scale.add_subparsers(dest="scale_command", required=True)
+    scale_set = scale_commands.add_parser("set", help="set dotted keys, e.g. services.api.max_instances=20")
+    _add_stack_choice(scale_set)
+    scale_set.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
+    scale_set.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    scale_set.add_argument("--force", action="store_true",
+                           help="allow changes GCP applies by replacement (lowering connector instances)")
+    scale_auto = scale_commands.add_parser("auto", help="propose and apply changes from utilisation")
+    _add_stack_choice(scale_auto)
+    scale_auto.add_argument("--metrics", required=True, metavar="SOURCE", help="file:PATH or gcp:PROJECT")
+    scale_auto.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    scale_auto.add_argument("--force", action="store_true",
+                            help="allow changes GCP applies by replacement (lowering connector instances)")
+
+    forecast = commands.add_parser("forecast", help="when each resource runs out of capacity")
+    _add_stack_choice(forecast)
+    forecast.add_argument("--metrics", required=True, metavar="SOURCE", help="file:PATH or gcp:PROJECT")
+    forecast.add_argument("--chart", metavar="FILE.png", help="draw history, trend and capacity")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "plan":
+            from infra.commands import plan as command
+        elif args.command == "check":
+            from infra.commands import check as command
+        elif args.command == "scale":
+            from infra.commands import scale as command
+        else:
+            from infra.commands import forecast as command
+        return command.run(args)
+    except (ConfigError, BadInput) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Reading Pulumi.<stack>.yaml: its config map, and the line of any key for error messages.
+
+Reading is on the gate's hot path, so it uses libyaml; line numbers are looked up only when an
+error needs one. Writing (comments kept, atomic, locked) is in infra/stackfile_edit.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_FILE_NAME = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
+
+
+class StackFileError(Exception):
+    """A stack file that cannot be used; the message names the file (and line, where known)."""
+
+
+def stack_name(path: Path) -> str:
+    """The stack a file configures, from its name: Pulumi.prod.yaml -> prod."""
+    match = _FILE_NAME.match(path.name)
+    if not match:
+        raise StackFileError(f"{path}: a stack file is named Pulumi.<stack>.yaml")
+    return match.group("stack")
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml, read the way Pulumi reads stack files: YAML 1.2 booleans, no duplicate keys."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first at line {seen[key]})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=True)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class StackFile:
+    path: Path
+    text: str
+    config: dict[str, Any]  # the file's `config:` map, keys as written ("golden-path:services")
+    _nodes: list[yaml.Node] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def stack(self) -> str:
+        return stack_name(self.path)
+
+    def line_of(self, *keys: str | int) -> int | None:
+        """Line of config key path keys (e.g. "golden-path:services", "api", "max_instances").
+
+        Where the full path is absent (a missing key), the line of its deepest present parent.
+        """
+        if not self._nodes:
+            self._nodes.append(yaml.compose(self.text, Loader=_Loader))
+        node = self._nodes[0]
+        line = None
+        for key in ("config", *keys):
+            if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+                continue
+            if not isinstance(node, yaml.MappingNode):
+                break
+            for key_node, value_node in node.value:
+                if key_node.value == str(key):
+                    node, line = value_node, key_node.start_mark.line + 1
+                    break
+            else:
+                break
+        return line
+
+
+def read(path: Path, text: str | None = None) -> StackFile:
+    """Parse a stack file (or text meant for it); StackFileError names the file and line."""
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise StackFileError(f"{path}: no such stack file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StackFileError(f"{path}: cannot be read: {exc}") from None
+    try:
+        document = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise StackFileError(f"{path}{line}: malformed YAML: {exc.problem or exc.context}") from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise StackFileError(f"{path}:1: a stack file is a mapping with a `config:` key")
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise StackFileError(f"{path}: `config:` must be a mapping of namespaced keys, e.g. golden-path:environment")
+    return StackFile(path=path, text=text, config=config)

@@ -1,0 +1,224 @@
+"""GCP hard limits and pool facts, each written once with the page it was read from.
+
+Read by the config models (infra/config.py) and by the policy rules (policies/rules/), so a
+limit cannot drift between what the config accepts and what the policies enforce.
+The facts and their sources are listed in ../shared/gcp-limits.md of the design repository.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+CONNECTOR_DOCS = "https://cloud.google.com/vpc/docs/configure-serverless-vpc-access"
+CONNECTOR_SPEC = "https://github.com/GoogleCloudPlatform/magic-modules/blob/main/mmv1/products/vpcaccess/Connector.yaml"
+CONNECTOR_SUBNET_DOCS = "https://cloud.google.com/run/docs/configuring/vpc-connectors"
+RUN_TIMEOUT_DOCS = "https://cloud.google.com/run/docs/configuring/request-timeout"
+RUN_CONCURRENCY_DOCS = "https://cloud.google.com/run/docs/about-concurrency"
+RUN_CPU_DOCS = "https://cloud.google.com/run/docs/configuring/services/cpu"
+RUN_MEMORY_DOCS = "https://cloud.google.com/run/docs/configuring/services/memory-limits"
+RUN_MAX_INSTANCES_DOCS = "https://cloud.google.com/run/docs/configuring/max-instances-limits"
+RUN_PROBE_DOCS = "https://cloud.google.com/run/docs/reference/rpc/google.cloud.run.v2#probe"
+RUN_TO_SQL_DOCS = "https://cloud.google.com/sql/docs/postgres/connect-run"
+SQL_TIER_DOCS = "https://cloud.google.com/sql/docs/postgres/instance-settings"
+SQL_FLAGS_DOCS = "https://cloud.google.com/sql/docs/postgres/flags"
+SQL_FAQ = "https://cloud.google.com/sql/docs/postgres/faq"
+SQL_BACKUP_DOCS = "https://www.pulumi.com/registry/packages/gcp/api-docs/sql/databaseinstance/"
+REDIS_TIER_DOCS = "https://cloud.google.com/memorystore/docs/redis/redis-tiers"
+REDIS_QUOTA_DOCS = "https://cloud.google.com/memorystore/docs/redis/quotas"
+REDIS_REPLICA_DOCS = "https://cloud.google.com/memorystore/docs/redis/read-replicas"
+REDIS_SPEC = "https://github.com/GoogleCloudPlatform/magic-modules/blob/main/mmv1/products/redis/Instance.yaml"
+SQLALCHEMY_POOL = "https://github.com/sqlalchemy/sqlalchemy/blob/main/lib/sqlalchemy/pool/impl.py"
+
+
+def fmt(value: float | int | str) -> str:
+    """Numbers as a person writes them: 10, not 10.0 (policy inputs arrive as protobuf doubles)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Range:
+    """An inclusive numeric range that GCP (or the pool library) enforces."""
+
+    what: str
+    minimum: float
+    maximum: float
+    source: str
+    step: float | None = None  # values must be multiples of step
+
+    def problem(self, value: float) -> str | None:
+        """None when value is allowed; otherwise what is wrong, what is allowed and why."""
+        if value < self.minimum:
+            return f"{fmt(value)} is below {fmt(self.minimum)} ({self.what} is {self.allowed()}, {self.source})"
+        if value > self.maximum:
+            return f"{fmt(value)} is above {fmt(self.maximum)} ({self.what} is {self.allowed()}, {self.source})"
+        if self.step and not math.isclose(value / self.step, round(value / self.step)):
+            return (f"{fmt(value)} is not a multiple of {fmt(self.step)} "
+                    f"({self.what} is {self.allowed()}, {self.source})")
+        return None
+
+    def allowed(self) -> str:
+        steps = f" in steps of {fmt(self.step)}" if self.step else ""
+        return f"{fmt(self.minimum)} to {fmt(self.maximum)}{steps}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A closed set of values that GCP accepts."""
+
+    what: str
+    values: tuple[str, ...]
+    source: str
+
+    def problem(self, value: str) -> str | None:
+        if value in self.values:
+            return None
+        return f"{value!r} is not one of {', '.join(self.values)} ({self.what}, {self.source})"
+
+
+# --- Serverless VPC Access connector ------------------------------------------------------------
+CONNECTOR_MIN_INSTANCES = Range("the connector's min_instances range", 2, 9, CONNECTOR_SPEC)
+CONNECTOR_MAX_INSTANCES = Range("the connector's max_instances range", 3, 10, CONNECTOR_SPEC)
+CONNECTOR_MACHINE_TYPES = Choice("the connector machine types", ("f1-micro", "e2-micro", "e2-standard-4"),
+                                 CONNECTOR_SPEC)
+CONNECTOR_MIN_THROUGHPUT = Range("the connector's min_throughput (Mbps)", 200, 900, CONNECTOR_SPEC, step=100)
+CONNECTOR_MAX_THROUGHPUT = Range("the connector's max_throughput (Mbps)", 300, 1000, CONNECTOR_SPEC, step=100)
+CONNECTOR_NAME_MAX_LENGTH = 20  # "under 21 characters"
+CONNECTOR_PREFIX_LENGTH = 28  # a dedicated /28 per connector
+CONNECTOR_NEVER_SCALES_DOWN = (
+    "a connector never scales down; lowering min or max instances replaces the connector "
+    f"({CONNECTOR_DOCS})"
+)
+
+# --- Cloud Run v2 service -----------------------------------------------------------------------
+RUN_TIMEOUT_S = Range("Cloud Run's request timeout (seconds)", 1, 3600, RUN_TIMEOUT_DOCS)
+RUN_DEFAULT_TIMEOUT_S = 300
+RUN_CONCURRENCY = Range("Cloud Run's concurrency per instance", 1, 1000, RUN_CONCURRENCY_DOCS)
+RUN_CPU = Range("Cloud Run's cpu per instance", 0.08, 8, RUN_CPU_DOCS)
+RUN_MEMORY_MIB = Range("Cloud Run's memory per instance (MiB, second generation)", 512, 32768, RUN_MEMORY_DOCS)
+RUN_MAX_INSTANCES = Range("Cloud Run's max instances per service at the default regional quota",
+                          1, 1000, RUN_MAX_INSTANCES_DOCS)
+# memory above this many MiB needs at least this many cpu
+RUN_MEMORY_NEEDS_CPU: tuple[tuple[int, int], ...] = ((4096, 2), (8192, 4), (16384, 6), (24576, 8))
+# this many cpu (or more) needs at least this many MiB
+RUN_CPU_NEEDS_MEMORY: tuple[tuple[int, int], ...] = ((4, 2048), (6, 4096))
+RUN_STARTUP_INITIAL_DELAY_S = Range("a startup probe's initialDelaySeconds", 0, 240, RUN_PROBE_DOCS)
+RUN_LIVENESS_INITIAL_DELAY_S = Range("a liveness probe's initialDelaySeconds", 0, 3600, RUN_PROBE_DOCS)
+RUN_STARTUP_PERIOD_S = Range("a startup probe's periodSeconds", 1, 240, RUN_PROBE_DOCS)
+RUN_LIVENESS_PERIOD_S = Range("a liveness probe's periodSeconds", 1, 3600, RUN_PROBE_DOCS)
+RUN_PROBE_TIMEOUT_S = Range("a probe's timeoutSeconds", 1, 3600, RUN_PROBE_DOCS)
+RUN_PROBE_FAILURE_THRESHOLD = Range("a probe's failureThreshold", 1, 1_000_000, RUN_PROBE_DOCS)
+RUN_EGRESS = Choice("Cloud Run VPC egress settings", ("ALL_TRAFFIC", "PRIVATE_RANGES_ONLY"),
+                    "https://www.pulumi.com/registry/packages/gcp/api-docs/cloudrunv2/service/")
+RUN_CONNECTIONS_PER_INSTANCE_TO_SQL = Range("Cloud Run's connections per instance to Cloud SQL",
+                                            0, 100, RUN_TO_SQL_DOCS)
+
+
+def cpu_problem(cpu: float) -> str | None:
+    """Cloud Run cpu: 0.08 to 8, and only whole numbers above 1."""
+    problem = RUN_CPU.problem(cpu)
+    if problem:
+        return problem
+    if cpu > 1 and not float(cpu).is_integer():
+        return f"{fmt(cpu)} is not a whole number (Cloud Run cpu above 1 must be 2, 4, 6 or 8, {RUN_CPU_DOCS})"
+    return None
+
+
+def cpu_memory_problem(cpu: float, memory_mib: int) -> str | None:
+    """The cpu and memory pairings Cloud Run refuses."""
+    for above_mib, min_cpu in RUN_MEMORY_NEEDS_CPU:
+        if memory_mib > above_mib and cpu < min_cpu:
+            return (f"memory {memory_mib}Mi needs at least {min_cpu} cpu, not {fmt(cpu)} "
+                    f"(Cloud Run: above {above_mib // 1024} GiB needs {min_cpu} cpu, {RUN_MEMORY_DOCS})")
+    for min_cpu, min_mib in reversed(RUN_CPU_NEEDS_MEMORY):
+        if cpu >= min_cpu and memory_mib < min_mib:
+            return (f"cpu {fmt(cpu)} needs at least {min_mib}Mi memory, not {memory_mib}Mi "
+                    f"(Cloud Run: {min_cpu} cpu or more needs {min_mib // 1024} GiB, {RUN_MEMORY_DOCS})")
+    return None
+
+
+def parse_memory_mib(text: str) -> int:
+    """Cloud Run memory strings ("512Mi", "2Gi", "1G") as MiB; ValueError otherwise."""
+    units = {"Mi": 1, "Gi": 1024, "M": 1000 * 1000 / (1024 * 1024), "G": 1000**3 / (1024 * 1024)}
+    for suffix in ("Mi", "Gi", "M", "G"):
+        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
+            return int(int(text[: -len(suffix)]) * units[suffix])
+    raise ValueError(f"{text!r} is not a memory size such as 512Mi or 2Gi ({RUN_MEMORY_DOCS})")
+
+
+def parse_duration_s(text: str) -> float:
+    """Durations as the Cloud Run v2 API writes them ("300s", "1.5s"); ValueError otherwise."""
+    if isinstance(text, str) and text.endswith("s"):
+        return float(text[:-1])
+    raise ValueError(f"{text!r} is not a duration such as 300s")
+
+
+# --- Cloud SQL for PostgreSQL -------------------------------------------------------------------
+SQL_SHARED_TIERS = ("db-f1-micro", "db-g1-small")
+SQL_CUSTOM_MAX_VCPU = 96
+SQL_CUSTOM_MIN_MIB = 3840
+SQL_CUSTOM_MIB_STEP = 256
+SQL_CUSTOM_MIB_PER_VCPU = (0.9 * 1024, 6.5 * 1024)
+SQL_MAX_CONNECTIONS = Range("Cloud SQL's max_connections flag", 14, 262143, SQL_FLAGS_DOCS)
+# Default max_connections when the flag is not set. db-g1-small's 50 is UNVERIFIED (secondary copies only).
+SQL_DEFAULT_MAX_CONNECTIONS = {"db-f1-micro": 25, "db-g1-small": 50}
+SQL_AVAILABILITY = Choice("Cloud SQL availability types", ("ZONAL", "REGIONAL"), SQL_TIER_DOCS)
+SQL_LOG_RETENTION_DAYS = Range("Cloud SQL transaction log retention (days)", 1, 7, SQL_BACKUP_DOCS)
+
+
+@dataclass(frozen=True)
+class SqlTier:
+    vcpus: float  # shared-core tiers count as a fraction of a vCPU
+    memory_mib: int
+
+
+def sql_tier_problem(tier: str) -> str | None:
+    """None for a tier Cloud SQL accepts; otherwise why not."""
+    if tier in SQL_SHARED_TIERS:
+        return None
+    parts = tier.split("-")
+    if len(parts) != 4 or parts[:2] != ["db", "custom"] or not (parts[2].isdigit() and parts[3].isdigit()):
+        return (f"{tier!r} is not db-f1-micro, db-g1-small or db-custom-<vCPUs>-<MiB> "
+                f"(Cloud SQL machine tiers, {SQL_TIER_DOCS})")
+    vcpus, mib = int(parts[2]), int(parts[3])
+    if vcpus < 1 or vcpus > SQL_CUSTOM_MAX_VCPU or (vcpus != 1 and vcpus % 2):
+        return (f"{vcpus} vCPUs is not 1 or an even number up to {SQL_CUSTOM_MAX_VCPU} "
+                f"(Cloud SQL custom machine shapes, {SQL_TIER_DOCS})")
+    if mib % SQL_CUSTOM_MIB_STEP:
+        return f"{mib} MiB is not a multiple of {SQL_CUSTOM_MIB_STEP} (Cloud SQL custom machine shapes, {SQL_TIER_DOCS})"
+    if mib < SQL_CUSTOM_MIN_MIB:
+        return f"{mib} MiB is below {SQL_CUSTOM_MIN_MIB} MiB (Cloud SQL custom machine shapes, {SQL_TIER_DOCS})"
+    low, high = (int(math.ceil(vcpus * f)) for f in SQL_CUSTOM_MIB_PER_VCPU)
+    if not low <= mib <= high:
+        return (f"{mib} MiB for {vcpus} vCPUs is outside {low}-{high} MiB "
+                f"(Cloud SQL allows 0.9 to 6.5 GB per vCPU, {SQL_TIER_DOCS})")
+    return None
+
+
+def sql_tier_shape(tier: str) -> SqlTier:
+    """The shape of a tier sql_tier_problem accepts."""
+    if tier == "db-f1-micro":
+        return SqlTier(0.2, 614)
+    if tier == "db-g1-small":
+        return SqlTier(0.5, 1740)
+    _, _, vcpus, mib = tier.split("-")
+    return SqlTier(int(vcpus), int(mib))
+
+
+# --- Memorystore for Redis ----------------------------------------------------------------------
+REDIS_TIERS = Choice("Memorystore tiers", ("BASIC", "STANDARD_HA"), REDIS_SPEC)
+REDIS_MEMORY_GB = Range("Memorystore memory (GB)", 1, 300, REDIS_TIER_DOCS)
+REDIS_MAX_CLIENTS = 65000
+REDIS_CLIENTS_SOURCE = REDIS_QUOTA_DOCS
+REDIS_READ_REPLICAS = Range("Memorystore read replicas", 1, 5, REDIS_REPLICA_DOCS)
+REDIS_READ_REPLICAS_MIN_GB = 5
+REDIS_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}[a-z0-9]$"
+REDIS_TLS_PORT = 6378
+REDIS_PORT = 6379
+
+# --- SQLAlchemy QueuePool -----------------------------------------------------------------------
+POOL_DEFAULT_SIZE = 5
+POOL_DEFAULT_MAX_OVERFLOW = 10
+POOL_DEFAULT_TIMEOUT_S = 30
