@@ -460,15 +460,23 @@ def _validate(raw: dict[str, Any], key_problems: list[tuple[tuple, str]], where:
     return cfg
 
 
-def load(path: Path, text: str | None = None) -> StackConfig:
-    """The config of a Pulumi.<stack>.yaml file (or of text meant for it)."""
+def read_stack_file(path: Path, text: str | None = None) -> stackfile.StackFile:
+    """The parsed file; a missing file, a bad name or malformed YAML is a ConfigError."""
     try:
-        stack = stackfile.stack_name(path)
-        sf = stackfile.read(path, text)
+        stackfile.stack_name(path)
+        return stackfile.read(path, text)
     except stackfile.StackFileError as exc:
         raise ConfigError([str(exc)]) from None
-    raw, key_problems = _raw_from_config_map(sf.config, stack)
-    return _validate(raw, key_problems, str(path), sf.line_of)
+
+
+def from_stack_file(sf: stackfile.StackFile) -> StackConfig:
+    raw, key_problems = _raw_from_config_map(sf.config, sf.stack)
+    return _validate(raw, key_problems, str(sf.path), sf.line_of)
+
+
+def load(path: Path, text: str | None = None) -> StackConfig:
+    """The config of a Pulumi.<stack>.yaml file (or of text meant for it)."""
+    return from_stack_file(read_stack_file(path, text))
 
 
 def from_pulumi() -> StackConfig:

@@ -1,0 +1,135 @@
+"""The program under pulumi.runtime mocks: every resource Pulumi would register, with no CLI,
+no cloud credentials and no Docker engine.
+
+Each resource is captured as CrossGuard hands it to a policy: type, name, properties with the
+provider's camelCase keys (through the same protobuf Struct, so numbers arrive as floats),
+parent, dependencies and property dependencies.
+"""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, settings
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+from pulumi_policy.deserialize import deserialize_properties
+
+from infra import config
+from infra.config import StackConfig
+
+PROJECT = "golden-path"
+PROGRAM = Path(__file__).resolve().parent / "__main__.py"
+
+
+@dataclass(frozen=True)
+class CapturedResource:
+    urn: str
+    type: str
+    name: str
+    props: dict[str, Any]
+    parent: str | None
+    dependencies: tuple[str, ...]
+    property_dependencies: dict[str, tuple[str, ...]]
+    custom: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    path: Path
+    config: StackConfig
+    resources: tuple[CapturedResource, ...]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_: str) -> list[CapturedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+
+class _PlatformMocks(pulumi.runtime.Mocks):
+    """Outputs a provider would compute, made up deterministically from the inputs."""
+
+    def __init__(self, project: str, region: str) -> None:
+        self.project, self.region = project, region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = dict(args.inputs)
+        name = inputs.get("name") or args.name
+        computed: dict[str, Any] = {}
+        resource_id = f"{args.name}-id"
+        if args.typ == "gcp:sql/databaseInstance:DatabaseInstance":
+            computed = {"connectionName": f"{self.project}:{self.region}:{name}", "privateIpAddress": "10.20.0.3"}
+        elif args.typ == "gcp:cloudrunv2/service:Service":
+            computed = {"uri": f"https://{name}-mock.a.run.app"}
+        elif args.typ == "gcp:redis/instance:Instance":
+            computed = {"host": "10.30.0.4", "authString": "(generated)"}
+        elif args.typ == "gcp:vpcaccess/connector:Connector":
+            resource_id = f"projects/{self.project}/locations/{self.region}/connectors/{name}"
+        elif args.typ == "gcp:serviceaccount/account:Account":
+            computed = {"email": f"{inputs.get('accountId')}@{self.project}.iam.gserviceaccount.com"}
+        elif args.typ == "gcp:compute/network:Network":
+            resource_id = f"projects/{self.project}/global/networks/{name}"
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            computed = {"result": "(generated)"}
+        elif args.typ == "docker:index/remoteImage:RemoteImage":
+            computed = {"imageId": f"{inputs.get('name')}"}
+        return resource_id, {**inputs, **computed}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        return {}
+
+
+class _CapturingMonitor(mocks.MockMonitor):
+    """The SDK's mock monitor, keeping what a policy pack would be shown of each resource."""
+
+    def __init__(self, mocks_: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks_)
+        self.captured: list[CapturedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            props = deserialize_properties(json_format.MessageToDict(request.object))
+            self.captured.append(CapturedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                props=props,
+                parent=request.parent or None,
+                dependencies=tuple(request.dependencies),
+                property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
+                custom=request.custom,
+            ))
+        return response
+
+
+def plan(stack_file: Path, text: str | None = None) -> Plan:
+    """Run the program for a stack file (or text meant for it) and capture every resource.
+
+    Raises config.ConfigError for bad config, before anything runs.
+    """
+    sf = config.read_stack_file(stack_file, text)
+    cfg = config.from_stack_file(sf)
+    monitor = _CapturingMonitor(_PlatformMocks(cfg.project or "local-project", cfg.region or "local"))
+    # A fresh runtime per plan: no resources, outputs or config leak between stacks or tests.
+    settings.reset_options(project=PROJECT, stack=sf.stack, preview=True)
+    runtime_config.set_all_config(config.to_pulumi_config(sf.config), [])
+    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=sf.stack, preview=True,
+                    monitor=monitor)
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
+    root = settings.get_root_resource()
+    outputs = _resolve(getattr(root, "outputs", {}))
+    return Plan(stack=sf.stack, path=stack_file, config=cfg, resources=tuple(monitor.captured), outputs=outputs)
+
+
+def _resolve(outputs: dict[str, Any]) -> dict[str, Any]:
+    if not outputs:
+        return {}
+    resolved = _sync_await(pulumi.Output.from_input(outputs).future())
+    return dict(resolved or {})

@@ -1,0 +1,150 @@
+"""Wires the components for a stack's target: gcp (Cloud Run, Cloud SQL, Memorystore) or docker.
+
+Imported as `infra.platform` (never `platform`: Pulumi runs the program with infra/ first on
+sys.path, where a bare `import platform` would mean the standard library module).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+
+from components.service_env import PoolSettings, WebsocketSettings, settings_env
+from infra.config import StackConfig
+
+
+def name_prefix(stack: str) -> str:
+    """gp-<stack>, reduced to what GCP resource names allow."""
+    return "gp-" + re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+
+
+def build(cfg: StackConfig) -> dict[str, Any]:
+    """Create the platform; return the stack outputs."""
+    return _build_gcp(cfg) if cfg.target == "gcp" else _build_docker(cfg)
+
+
+def _service_settings(cfg: StackConfig, name: str) -> dict[str, str]:
+    service = cfg.services[name]
+    pool = cfg.pool_for(name)
+    websocket = service.websocket
+    return settings_env(
+        PoolSettings(pool.size, pool.max_overflow, pool.timeout_s, pool.recycle_s),
+        cfg.redis.timeout_s,
+        WebsocketSettings(websocket.heartbeat_s, websocket.connection_timeout_s) if websocket else None,
+    )
+
+
+# Each target imports only its own provider SDK: the local stack never loads pulumi_gcp.
+def _build_gcp(cfg: StackConfig) -> dict[str, Any]:
+    from components.gcp.cloud_run import CloudRunService, CloudRunServiceArgs, SecretRef
+    from components.gcp.connector import ServerlessConnector, ServerlessConnectorArgs
+    from components.gcp.database import PostgresDatabase, PostgresDatabaseArgs
+    from components.gcp.monitoring import Monitoring, MonitoringArgs
+    from components.gcp.network import PrivateNetwork, PrivateNetworkArgs
+    from components.gcp.redis import RedisCache, RedisCacheArgs
+
+    assert cfg.region is not None  # the config model requires it for target gcp
+    prefix = name_prefix(cfg.stack)
+    network = PrivateNetwork("network", PrivateNetworkArgs(name=prefix))
+    connector_settings = cfg.network.connector
+    connector = ServerlessConnector("connector", ServerlessConnectorArgs(
+        name=f"{prefix[:15].rstrip('-')}-conn",
+        region=cfg.region,
+        network=network.network.name,
+        ip_cidr_range=connector_settings.ip_cidr_range,
+        machine_type=connector_settings.machine_type,
+        min_instances=connector_settings.min_instances,
+        max_instances=connector_settings.max_instances,
+    ))
+    db = cfg.database
+    database = PostgresDatabase("database", PostgresDatabaseArgs(
+        name=prefix, region=cfg.region, network_id=network.network.id, version=db.version, tier=db.tier,
+        max_connections=db.max_connections, availability=db.availability, backups=db.backups,
+        deletion_protection=cfg.is_prod, depends_on=[network.peering],
+    ))
+    cache = RedisCache("redis", RedisCacheArgs(
+        name=f"{prefix}-redis", region=cfg.region, network_id=network.network.id, tier=cfg.redis.tier,
+        memory_gb=cfg.redis.memory_gb, auth=cfg.redis_auth, tls=cfg.redis_tls,
+        read_replicas=cfg.redis.read_replicas, depends_on=[network.peering],
+    ))
+
+    urls: dict[str, pulumi.Output[str]] = {}
+    for name, service in cfg.services.items():
+        env: dict[str, pulumi.Input[str]] = {
+            **service.env,
+            "DATABASE_HOST": database.host,
+            "DATABASE_NAME": database.database_name,
+            "DATABASE_USER": database.user_name,
+            "REDIS_HOST": cache.host,
+            "REDIS_PORT": str(cache.port),
+            **_service_settings(cfg, name),
+        }
+        secrets = {key: SecretRef(*ref.split(":", 1)) for key, ref in service.secrets.items()}
+        secrets["DATABASE_PASSWORD"] = SecretRef(database.password_secret.secret_id)
+        if cache.auth_secret is not None:
+            secrets["REDIS_AUTH"] = SecretRef(cache.auth_secret.secret_id)
+        run = CloudRunService(f"service-{name}", CloudRunServiceArgs(
+            name=f"{prefix}-{name}", service=name, region=cfg.region, image=service.image, cpu=service.cpu,
+            memory=service.memory, min_instances=service.min_instances, max_instances=service.max_instances,
+            concurrency=service.concurrency, request_timeout_s=service.request_timeout_s, port=service.port,
+            health_path=service.health_path, env=env, secrets=secrets, connector_id=connector.id,
+            public=service.public, deletion_protection=cfg.is_prod,
+        ))
+        urls[name] = run.url
+
+    if cfg.monitoring.enabled:
+        Monitoring("monitoring", MonitoringArgs(
+            name=prefix, notification_email=cfg.monitoring.notification_email, alert_at=cfg.monitoring.alert_at,
+            max_connections=db.max_connections,
+            service_max_instances={f"{prefix}-{n}": s.max_instances for n, s in cfg.services.items()},
+        ))
+    return {
+        "service_urls": urls,
+        "database_connection_name": database.connection_name,
+        "database_host": database.host,
+        "redis_host": cache.host,
+        "redis_port": cache.port,
+    }
+
+
+def _build_docker(cfg: StackConfig) -> dict[str, Any]:
+    from components.docker.network import LocalNetwork
+    from components.docker.postgres import PostgresContainer, PostgresContainerArgs
+    from components.docker.redis import RedisContainer, RedisContainerArgs
+    from components.docker.service import ServiceContainer, ServiceContainerArgs
+
+    prefix = name_prefix(cfg.stack)
+    network = LocalNetwork("network", f"{prefix}-net")
+    postgres = PostgresContainer("postgres", PostgresContainerArgs(
+        name=f"{prefix}-postgres", network=network.name, version=cfg.database.version,
+        max_connections=cfg.database.max_connections,
+    ))
+    redis = RedisContainer("redis", RedisContainerArgs(
+        name=f"{prefix}-redis", network=network.name, memory_gb=cfg.redis.memory_gb))
+
+    urls: dict[str, str] = {}
+    for name, service in cfg.services.items():
+        env: dict[str, pulumi.Input[str]] = {
+            **service.env,
+            "DATABASE_HOST": postgres.host,
+            "DATABASE_NAME": postgres.database_name,
+            "DATABASE_USER": postgres.user_name,
+            "DATABASE_PASSWORD": postgres.password,
+            "REDIS_HOST": redis.host,
+            "REDIS_PORT": str(redis.port),
+            **_service_settings(cfg, name),
+        }
+        container = ServiceContainer(f"service-{name}", ServiceContainerArgs(
+            name=f"{prefix}-{name}", service=name, image=service.image, network=network.name, port=service.port,
+            health_path=service.health_path, env=env, depends_on=[postgres.container, redis.container],
+        ))
+        urls[name] = container.url
+    return {
+        "service_urls": urls,
+        "database_connection_name": f"localhost:{5432}",
+        "database_host": "localhost",
+        "redis_host": "localhost",
+        "redis_port": redis.port,
+    }
