@@ -125,7 +125,9 @@ def plan(stack_file: Path, text: str | None = None) -> Plan:
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
     root = settings.get_root_resource()
     outputs = _resolve(getattr(root, "outputs", {}))
-    return Plan(stack=sf.stack, path=stack_file, config=cfg, resources=tuple(monitor.captured), outputs=outputs)
+    # Registration order varies with async scheduling; sorted, reports and snapshots are reproducible.
+    resources = tuple(sorted(monitor.captured, key=lambda r: r.urn))
+    return Plan(stack=sf.stack, path=stack_file, config=cfg, resources=resources, outputs=outputs)
 
 
 def _resolve(outputs: dict[str, Any]) -> dict[str, Any]:
