@@ -118,4 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Through the package: run as a script this module is __main__, and its BadInput would be a
+    # different class from the infra.cli.BadInput the commands raise.
+    from infra import cli
+
+    sys.exit(cli.main())
