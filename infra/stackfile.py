@@ -107,6 +107,8 @@ def read(path: Path, text: str | None = None) -> StackFile:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise StackFileError(f"{path}{line}: malformed YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:  # e.g. a control character: the reader has no line to give
+        raise StackFileError(f"{path}: malformed YAML: {exc}") from None
     if document is None:
         document = {}
     if not isinstance(document, dict):

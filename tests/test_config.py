@@ -160,3 +160,9 @@ def test_from_pulumi_reports_lines_of_the_stack_file(write_stack, monkeypatch) -
     assert caught.value.problems == [
         "Pulumi.edge.yaml:7: redis.memory_gb: 500 is above 300 (Memorystore memory (GB) is 1 to 300, "
         "https://cloud.google.com/memorystore/docs/redis/redis-tiers)"]
+
+
+def test_control_characters_are_bad_input_not_a_crash(write_stack) -> None:
+    path = write_stack("config:\n  golden-path:environment: local\x07\n")
+    (problem,) = problems(path)
+    assert problem.startswith(f"{path}: malformed YAML:") and "#x0007" in problem

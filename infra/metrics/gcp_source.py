@@ -1,0 +1,177 @@
+"""Metric samples from Cloud Monitoring: MetricService.ListTimeSeries over the last 7 days.
+
+The platform names its GCP resources after the stack, and that is how a stack's series are found:
+Cloud Run services are gp-<stack>-<service>; the Cloud SQL instance, the Redis instance and the
+VPC connector are gp-<stack>-<anything> (NAME_PREFIX). Each metric is aligned to its maximum per
+5 minutes (capacity runs out at peaks, not on average) and reduced to one series per instance.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+with warnings.catch_warnings():
+    # google-api-core warns on import about Python versions nearing end of life: not the user's concern.
+    warnings.simplefilter("ignore", FutureWarning)
+    from google.api_core import exceptions as api_exceptions
+    from google.auth import exceptions as auth_exceptions
+    from google.cloud import monitoring_v3
+
+from infra.config import StackConfig
+from infra.metrics.samples import MetricsError, Sample
+
+WINDOW = timedelta(days=7)
+ALIGNMENT_S = 300
+TIMEOUT_S = 60.0
+NAME_PREFIX = "gp-{stack}-"
+PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+
+Aligner = monitoring_v3.Aggregation.Aligner
+Reducer = monitoring_v3.Aggregation.Reducer
+
+
+@dataclass(frozen=True)
+class Query:
+    """One Cloud Monitoring metric and the sample series it becomes."""
+
+    resource: str  # our resource id; "services" stands for services.<name>, one per Cloud Run service
+    metric: str  # our metric name
+    resource_type: str  # monitored resource type
+    metric_type: str
+    label: str  # the resource label naming the instance; series are grouped by it
+    aligner: Aligner
+    reducer: Reducer  # how series within one instance combine
+
+
+QUERIES = (
+    # Every instance, active or idle, of every revision counts against max_instances.
+    Query("services", "instances", "cloud_run_revision", "run.googleapis.com/container/instance_count",
+          "service_name", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
+    # Backends are reported per database; max_connections caps their sum.
+    Query("database", "connections", "cloudsql_database",
+          "cloudsql.googleapis.com/database/postgresql/num_backends",
+          "database_id", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
+    # Reported per node; maxclients and maxmemory apply to each node, so the fullest one counts.
+    Query("redis", "clients", "redis_instance", "redis.googleapis.com/clients/connected",
+          "instance_id", Aligner.ALIGN_MAX, Reducer.REDUCE_MAX),
+    Query("redis", "memory_ratio", "redis_instance", "redis.googleapis.com/stats/memory/usage_ratio",
+          "instance_id", Aligner.ALIGN_MAX, Reducer.REDUCE_MAX),
+    Query("network.connector", "instances", "vpc_access_connector",
+          "vpcaccess.googleapis.com/connector/instances",
+          "connector_name", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
+    # A distribution of per-instance CPU use; its 99th percentile is the busiest instance.
+    Query("network.connector", "cpu_ratio", "vpc_access_connector",
+          "vpcaccess.googleapis.com/connector/cpu/utilizations",
+          "connector_name", Aligner.ALIGN_PERCENTILE_99, Reducer.REDUCE_MAX),
+)
+
+
+def time_series_filter(query: Query, project: str, stack: str) -> str:
+    """The ListTimeSeries filter for one query: its metric, on this stack's resources only."""
+    prefix = NAME_PREFIX.format(stack=stack)
+    if query.label == "database_id":  # "<project>:<instance>"
+        match = f'starts_with("{project}:{prefix}")'
+    elif query.label == "instance_id":  # "projects/<p>/locations/<r>/instances/<instance>"
+        literal = prefix.replace(".", "[.]")  # stack names may hold dots; RE2 needs no backslash this way
+        match = f'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?{literal}.*")'
+    else:
+        match = f'starts_with("{prefix}")'
+    return (f'metric.type = "{query.metric_type}" AND resource.type = "{query.resource_type}" '
+            f'AND resource.labels.{query.label} = {match}')
+
+
+def request(query: Query, project: str, stack: str, now: datetime) -> monitoring_v3.ListTimeSeriesRequest:
+    return monitoring_v3.ListTimeSeriesRequest(
+        name=f"projects/{project}",
+        filter=time_series_filter(query, project, stack),
+        interval=monitoring_v3.TimeInterval(start_time=now - WINDOW, end_time=now),
+        aggregation=monitoring_v3.Aggregation(
+            alignment_period=timedelta(seconds=ALIGNMENT_S),
+            per_series_aligner=query.aligner,
+            cross_series_reducer=query.reducer,
+            group_by_fields=[f"resource.label.{query.label}"],
+        ),
+        view=monitoring_v3.ListTimeSeriesRequest.TimeSeriesView.FULL,
+    )
+
+
+def load(project: str, cfg: StackConfig, now: datetime,
+         client: monitoring_v3.MetricServiceClient | None = None) -> list[Sample]:
+    """This stack's samples from `project` for the 7 days up to `now`."""
+    where = f"gcp:{project}"
+    if not PROJECT_ID.match(project):
+        raise MetricsError([f"{where}: {project!r} is not a Google Cloud project id "
+                            "(6-30 lowercase letters, digits and hyphens, starting with a letter)"])
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if client is None:
+        try:
+            client = monitoring_v3.MetricServiceClient()
+        except auth_exceptions.DefaultCredentialsError:
+            raise MetricsError([f"{where}: no Google credentials; run `gcloud auth application-default "
+                                "login` or set GOOGLE_APPLICATION_CREDENTIALS"]) from None
+
+    samples: list[Sample] = []
+    times: dict[tuple[int, int], datetime] = {}  # aligned end times repeat across every series
+    for query in QUERIES:
+        try:
+            pages = client.list_time_series(request=request(query, project, cfg.stack, now),
+                                            timeout=TIMEOUT_S)
+            series = [monitoring_v3.TimeSeries.pb(s) for s in pages]
+        except api_exceptions.PermissionDenied as exc:
+            raise MetricsError([f"{where}: {query.metric_type}: permission denied ({exc.message}); "
+                                f"the caller needs roles/monitoring.viewer on {project}"]) from None
+        except api_exceptions.GoogleAPICallError as exc:
+            problem = f"{where}: {query.metric_type}: {type(exc).__name__}: {exc.message}"
+            raise MetricsError([problem]) from None
+        except api_exceptions.RetryError as exc:
+            raise MetricsError([f"{where}: {query.metric_type}: no answer from Cloud Monitoring "
+                                f"({exc.message})"]) from None
+        _check_single_instance(where, query, series)
+        for one in series:
+            resource = _resource_of(query, one.resource.labels.get(query.label, ""), cfg)
+            if resource is None:
+                continue
+            for point in one.points:
+                end = point.interval.end_time
+                key = (end.seconds, end.nanos)
+                when = times.get(key)
+                if when is None:
+                    when = times[key] = datetime.fromtimestamp(end.seconds + end.nanos / 1e9, UTC)
+                kind = point.value.WhichOneof("value")
+                value = float(getattr(point.value, kind)) if kind in ("int64_value", "double_value") else None
+                if value is not None:
+                    samples.append(Sample(when, resource, query.metric, value))
+
+    if not samples:
+        prefix = NAME_PREFIX.format(stack=cfg.stack)
+        raise MetricsError([f"{where}: no samples for stack {cfg.stack} between {_iso(now - WINDOW)} and "
+                            f"{_iso(now)} (looked for Cloud Run services, a Cloud SQL instance, a Redis "
+                            f"instance and a VPC connector named {prefix}*)"])
+    return samples
+
+
+def _resource_of(query: Query, name: str, cfg: StackConfig) -> str | None:
+    """Our resource id for a series' instance label, or None for a service the stack lacks."""
+    if query.resource != "services":
+        return query.resource
+    service = name.removeprefix(NAME_PREFIX.format(stack=cfg.stack))
+    # Other gp-<stack>-* services in the project (retired, hand-made) are not this config's to size.
+    return f"services.{service}" if service in cfg.services else None
+
+
+def _check_single_instance(where: str, query: Query, series: list) -> None:
+    """The stack has one database, one Redis and one connector; two would be summed into nonsense."""
+    if query.resource == "services":
+        return
+    names = sorted({s.resource.labels.get(query.label, "") for s in series})
+    if len(names) > 1:
+        raise MetricsError([f"{where}: {query.metric_type}: {len(names)} instances match this stack "
+                            f"({', '.join(names)}); expected one {query.resource_type}"])
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

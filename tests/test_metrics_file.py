@@ -1,0 +1,181 @@
+"""Metric samples from files: CSV and JSON lines, and the errors bad files get."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from infra import config, metrics
+from infra.metrics import MetricsError, Sample
+
+STACK = """\
+config:
+  gcp:project: golden-path-test
+  gcp:region: europe-west1
+  golden-path:environment: staging
+  golden-path:target: gcp
+  golden-path:services:
+    api:
+      image: example/api:1
+      max_instances: 10
+    web:
+      image: example/web:1
+      max_instances: 4
+"""
+NOW = datetime(2024, 5, 8, tzinfo=UTC)
+KNOWN = "database, network.connector, redis, services.api, services.web"
+
+
+@pytest.fixture
+def cfg(write_stack):
+    return config.load(write_stack(STACK, "staging"))
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def problems(source: str, cfg) -> list[str]:
+    with pytest.raises(MetricsError) as caught:
+        metrics.load(source, cfg, NOW)
+    return caught.value.problems
+
+
+def test_csv_samples_are_utc_and_typed(tmp_path, cfg):
+    path = write(tmp_path, "m.csv", "timestamp,resource,metric,value\n"
+                                    "2024-05-01T12:00:00Z,services.api,instances,4\n"
+                                    "\n"
+                                    "2024-05-01T14:05:00+02:00,redis,memory_ratio,0.5\n")
+    assert metrics.load(f"file:{path}", cfg, NOW) == [
+        Sample(datetime(2024, 5, 1, 12, tzinfo=UTC), "services.api", "instances", 4.0),
+        Sample(datetime(2024, 5, 1, 12, 5, tzinfo=UTC), "redis", "memory_ratio", 0.5),
+    ]
+
+
+def test_csv_columns_in_any_order_and_extra_columns_are_ignored(tmp_path, cfg):
+    path = write(tmp_path, "m.csv", "value, metric,note,resource,timestamp\n"
+                                    "7,connections,peak,database,2024-05-01T12:00:00Z\n")
+    assert metrics.load(f"file:{path}", cfg, NOW) == [
+        Sample(datetime(2024, 5, 1, 12, tzinfo=UTC), "database", "connections", 7.0)]
+
+
+@pytest.mark.parametrize("name", ["m.jsonl", "m.json"])
+def test_json_lines(tmp_path, cfg, name):
+    rows = [{"timestamp": "2024-05-01T12:00:00Z", "resource": "network.connector", "metric": "instances",
+             "value": 3},
+            {"timestamp": "2024-05-01T12:05:00.5+00:00", "resource": "network.connector",
+             "metric": "cpu_ratio", "value": 0.25}]
+    path = write(tmp_path, name, "\n".join(json.dumps(r) for r in rows) + "\n\n")
+    assert metrics.load(f"file:{path}", cfg, NOW) == [
+        Sample(datetime(2024, 5, 1, 12, tzinfo=UTC), "network.connector", "instances", 3.0),
+        Sample(datetime(2024, 5, 1, 12, 5, 0, 500000, tzinfo=UTC), "network.connector", "cpu_ratio", 0.25),
+    ]
+
+
+def test_missing_columns(tmp_path, cfg):
+    path = write(tmp_path, "m.csv", "timestamp,resource,metric\n2024-05-01T12:00:00Z,database,connections\n")
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:1: missing column value (the header must name timestamp, resource, metric, value; "
+        "found timestamp, resource, metric)"]
+    path = write(tmp_path, "n.csv", "time,value\n")
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:1: missing columns timestamp, resource, metric (the header must name timestamp, resource, "
+        "metric, value; found time, value)"]
+
+
+def test_unknown_resource_names_the_known_ones(tmp_path, cfg):
+    path = write(tmp_path, "m.csv", "timestamp,resource,metric,value\n"
+                                    "2024-05-01T12:00:00Z,services.api,instances,4\n"
+                                    "2024-05-01T12:00:00Z,services.nope,instances,4\n")
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:3: resource: unknown resource 'services.nope'; this stack has {KNOWN}"]
+
+
+def test_unknown_metric_names_the_resources_metrics(tmp_path, cfg):
+    path = write(tmp_path, "m.jsonl", '{"timestamp": "2024-05-01T12:00:00Z", "resource": "redis", '
+                                      '"metric": "cpu", "value": 1}\n')
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:1: metric: unknown metric 'cpu' for redis; redis has clients, memory_ratio"]
+
+
+def test_bad_timestamps(tmp_path, cfg):
+    path = write(tmp_path, "m.csv", "timestamp,resource,metric,value\n"
+                                    "yesterday,database,connections,4\n"
+                                    "2024-05-01T12:00:00,database,connections,4\n"
+                                    "2024-13-01T12:00:00Z,database,connections,4\n")
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:2: timestamp: 'yesterday' is not an ISO 8601 time such as 2024-05-01T12:00:00Z",
+        f"{path}:3: timestamp: '2024-05-01T12:00:00' has no UTC offset; write it as 2024-05-01T12:00:00Z "
+        "or with +HH:MM",
+        f"{path}:4: timestamp: '2024-13-01T12:00:00Z' is not an ISO 8601 time such as 2024-05-01T12:00:00Z",
+    ]
+
+
+def test_bad_values(tmp_path, cfg):
+    path = write(tmp_path, "m.csv", "timestamp,resource,metric,value\n"
+                                    "2024-05-01T12:00:00Z,database,connections,many\n"
+                                    "2024-05-01T12:00:00Z,database,connections,nan\n"
+                                    "2024-05-01T12:00:00Z,database,connections,-1\n"
+                                    "2024-05-01T12:00:00Z,database,connections\n")
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:2: value: 'many' is not a number",
+        f"{path}:3: value: nan is not a finite number",
+        f"{path}:4: value: -1 is negative; counts and ratios are at least 0",
+        f"{path}:5: expected 4 fields (timestamp, resource, metric, value), found 3",
+    ]
+
+
+def test_bad_json_lines(tmp_path, cfg):
+    path = write(tmp_path, "m.jsonl", '{"timestamp": "2024-05-01T12:00:00Z", "resource": "database"}\n'
+                                      '{"timestamp": 1714564800, "resource": "database", '
+                                      '"metric": "connections", "value": true}\n'
+                                      '[1, 2]\n'
+                                      '{"timestamp": \n')
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:1: metric: missing (each line needs timestamp, resource, metric, value)",
+        f"{path}:1: value: missing (each line needs timestamp, resource, metric, value)",
+        f"{path}:2: timestamp: 1714564800 is not a string; write an ISO 8601 time such as "
+        "2024-05-01T12:00:00Z",
+        f"{path}:2: value: true is not a number",
+        f"{path}:3: expected a JSON object with timestamp, resource, metric, value; found an array",
+        f"{path}:4: not JSON: Expecting value (column 15); expected one JSON object a line with "
+        "timestamp, resource, metric, value",
+    ]
+
+
+def test_empty_series(tmp_path, cfg):
+    header_only = write(tmp_path, "m.csv", "timestamp,resource,metric,value\n\n")
+    assert problems(f"file:{header_only}", cfg) == [
+        f"{header_only}: no samples: the header and no rows; expected one sample a row "
+        "(timestamp,resource,metric,value)"]
+    empty = write(tmp_path, "e.csv", "")
+    assert problems(f"file:{empty}", cfg) == [
+        f"{empty}: empty file; expected the header timestamp,resource,metric,value and one sample a row"]
+    blank = write(tmp_path, "m.jsonl", "\n  \n")
+    assert problems(f"file:{blank}", cfg) == [
+        f"{blank}: no samples: expected one JSON object a line with timestamp, resource, metric, value"]
+
+
+def test_reading_stops_after_twenty_problems(tmp_path, cfg):
+    rows = "".join(f"2024-05-01T12:00:00Z,services.nope,instances,{i}\n" for i in range(100))
+    path = write(tmp_path, "m.csv", "timestamp,resource,metric,value\n" + rows)
+    found = problems(f"file:{path}", cfg)
+    assert len(found) == 21
+    assert found[-1] == f"{path}: stopped after 20 problems"
+
+
+def test_sources_that_are_not_metrics(tmp_path, cfg):
+    accepted = "file:PATH (a .csv, .jsonl or .json file) or gcp:PROJECT (Cloud Monitoring)"
+    assert problems("prometheus:localhost:9090", cfg) == [
+        f"metrics source 'prometheus:localhost:9090': expected {accepted}"]
+    assert problems("file:", cfg) == [f"metrics source 'file:': expected {accepted}"]
+    assert problems(f"file:{tmp_path}/none.csv", cfg) == [f"{tmp_path}/none.csv: no such file"]
+    text = write(tmp_path, "m.txt", "")
+    assert problems(f"file:{text}", cfg) == [
+        f"{text}: unknown file type '.txt'; metrics files are .csv (header timestamp,resource,metric,value) "
+        "or .jsonl/.json (one JSON object a line)"]

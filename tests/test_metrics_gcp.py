@@ -1,0 +1,197 @@
+"""The Cloud Monitoring source: the real MetricServiceClient against a fake MetricService on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from google.cloud import monitoring_v3
+
+from infra import config
+from infra.metrics import MetricsError, Sample, gcp_source
+from tests.fake_monitoring import FakeMetricService, time_series
+
+STACK = """\
+config:
+  gcp:project: golden-path-prod
+  gcp:region: europe-west1
+  golden-path:environment: prod
+  golden-path:target: gcp
+  golden-path:services:
+    api:
+      image: example/api:1
+      max_instances: 10
+    web:
+      image: example/web:1
+      max_instances: 4
+"""
+PROJECT = "golden-path-prod"
+NOW = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
+RUN = "run.googleapis.com/container/instance_count"
+SQL = "cloudsql.googleapis.com/database/postgresql/num_backends"
+REDIS_CLIENTS = "redis.googleapis.com/clients/connected"
+REDIS_MEMORY = "redis.googleapis.com/stats/memory/usage_ratio"
+CONNECTOR = "vpcaccess.googleapis.com/connector/instances"
+CONNECTOR_CPU = "vpcaccess.googleapis.com/connector/cpu/utilizations"
+DATABASE = {"database_id": f"{PROJECT}:gp-prod-db"}
+CACHE = {"instance_id": f"projects/{PROJECT}/locations/europe-west1/instances/gp-prod-cache"}
+NETWORK = {"connector_name": "gp-prod-connector"}
+
+
+def at(minutes_ago: int) -> datetime:
+    return NOW - timedelta(minutes=minutes_ago)
+
+
+def run_series(service: str, values: list[int]) -> monitoring_v3.TimeSeries:
+    points = [(at(5 * i), v) for i, v in enumerate(values)]
+    return time_series(RUN, "cloud_run_revision", {"service_name": service}, points)
+
+
+def canned() -> dict[str, list[monitoring_v3.TimeSeries]]:
+    return {
+        RUN: [run_series("gp-prod-api", [4, 3]), run_series("gp-prod-web", [2]),
+              run_series("gp-prod-retired", [9])],  # not in the config: ignored
+        SQL: [time_series(SQL, "cloudsql_database", DATABASE, [(at(0), 120)])],
+        REDIS_CLIENTS: [time_series(REDIS_CLIENTS, "redis_instance", CACHE, [(at(0), 300)])],
+        REDIS_MEMORY: [time_series(REDIS_MEMORY, "redis_instance", CACHE, [(at(0), 0.625)], integer=False)],
+        CONNECTOR: [time_series(CONNECTOR, "vpc_access_connector", NETWORK, [(at(0), 3)])],
+        CONNECTOR_CPU: [time_series(CONNECTOR_CPU, "vpc_access_connector", NETWORK, [(at(0), 0.25)],
+                                    integer=False)],
+    }
+
+
+@pytest.fixture
+def cfg(write_stack):
+    return config.load(write_stack(STACK, "prod"))
+
+
+@pytest.fixture
+def fake():
+    server = FakeMetricService(canned(), page_size=1).start()
+    yield server
+    server.stop()
+
+
+def load(fake: FakeMetricService, cfg) -> list[Sample]:
+    client = fake.client()
+    try:
+        return gcp_source.load(PROJECT, cfg, NOW, client=client)
+    finally:
+        client.transport.close()
+
+
+def test_samples_map_to_config_paths(fake, cfg):
+    samples = load(fake, cfg)
+    assert sorted(samples, key=lambda s: (s.resource, s.metric, s.timestamp)) == [
+        Sample(at(0), "database", "connections", 120.0),
+        Sample(at(0), "network.connector", "cpu_ratio", 0.25),
+        Sample(at(0), "network.connector", "instances", 3.0),
+        Sample(at(0), "redis", "clients", 300.0),
+        Sample(at(0), "redis", "memory_ratio", 0.625),
+        Sample(at(5), "services.api", "instances", 3.0),
+        Sample(at(0), "services.api", "instances", 4.0),
+        Sample(at(0), "services.web", "instances", 2.0),
+    ]
+    assert all(s.timestamp.tzinfo is UTC for s in samples)
+
+
+def test_requests_name_metric_stack_window_and_aggregation(fake, cfg):
+    load(fake, cfg)
+    expected = {
+        RUN: ('resource.type = "cloud_run_revision" AND '
+              'resource.labels.service_name = starts_with("gp-prod-")',
+              "ALIGN_MAX", "REDUCE_SUM", "service_name"),
+        SQL: ('resource.type = "cloudsql_database" AND '
+              'resource.labels.database_id = starts_with("golden-path-prod:gp-prod-")',
+              "ALIGN_MAX", "REDUCE_SUM", "database_id"),
+        REDIS_CLIENTS: ('resource.type = "redis_instance" AND resource.labels.instance_id = '
+                        'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?gp-prod-.*")',
+                        "ALIGN_MAX", "REDUCE_MAX", "instance_id"),
+        REDIS_MEMORY: ('resource.type = "redis_instance" AND resource.labels.instance_id = '
+                       'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?gp-prod-.*")',
+                       "ALIGN_MAX", "REDUCE_MAX", "instance_id"),
+        CONNECTOR: ('resource.type = "vpc_access_connector" AND '
+                    'resource.labels.connector_name = starts_with("gp-prod-")',
+                    "ALIGN_MAX", "REDUCE_SUM", "connector_name"),
+        CONNECTOR_CPU: ('resource.type = "vpc_access_connector" AND '
+                        'resource.labels.connector_name = starts_with("gp-prod-")',
+                        "ALIGN_PERCENTILE_99", "REDUCE_MAX", "connector_name"),
+    }
+    for metric_type, (where, aligner, reducer, label) in expected.items():
+        first = fake.requests_for(metric_type)[0]
+        assert first.name == "projects/golden-path-prod"
+        assert first.filter == f'metric.type = "{metric_type}" AND {where}'
+        assert first.interval.start_time == NOW - timedelta(days=7)
+        assert first.interval.end_time == NOW
+        assert first.aggregation.alignment_period == timedelta(seconds=300)
+        assert first.aggregation.per_series_aligner.name == aligner
+        assert first.aggregation.cross_series_reducer.name == reducer
+        assert list(first.aggregation.group_by_fields) == [f"resource.label.{label}"]
+        assert first.view == monitoring_v3.ListTimeSeriesRequest.TimeSeriesView.FULL
+
+
+def test_pages_are_followed(fake, cfg):
+    load(fake, cfg)
+    # Three Cloud Run series, one a page: the client asks three times, passing each token back.
+    assert [r.page_token for r in fake.requests_for(RUN)] == ["", "1", "2"]
+    assert [r.page_token for r in fake.requests_for(SQL)] == [""]
+    assert len(fake.requests) == 8
+
+
+def test_two_database_instances_for_one_stack_are_refused(cfg):
+    series = canned()
+    series[SQL].append(time_series(SQL, "cloudsql_database", {"database_id": f"{PROJECT}:gp-prod-db2"},
+                                   [(at(0), 1)]))
+    server = FakeMetricService(series).start()
+    try:
+        with pytest.raises(MetricsError) as caught:
+            load(server, cfg)
+    finally:
+        server.stop()
+    assert str(caught.value) == (
+        f"gcp:{PROJECT}: {SQL}: 2 instances match this stack (golden-path-prod:gp-prod-db, "
+        "golden-path-prod:gp-prod-db2); expected one cloudsql_database")
+
+
+def test_permission_denied_says_which_role(cfg):
+    denied = {RUN: (grpc.StatusCode.PERMISSION_DENIED, "no access")}
+    server = FakeMetricService(canned(), errors=denied).start()
+    try:
+        with pytest.raises(MetricsError) as caught:
+            load(server, cfg)
+    finally:
+        server.stop()
+    assert str(caught.value) == (f"gcp:{PROJECT}: {RUN}: permission denied (no access); "
+                                 f"the caller needs roles/monitoring.viewer on {PROJECT}")
+
+
+def test_other_api_errors_are_reported(cfg):
+    invalid = {SQL: (grpc.StatusCode.INVALID_ARGUMENT, "bad filter")}
+    server = FakeMetricService(canned(), errors=invalid).start()
+    try:
+        with pytest.raises(MetricsError) as caught:
+            load(server, cfg)
+    finally:
+        server.stop()
+    assert str(caught.value) == f"gcp:{PROJECT}: {SQL}: InvalidArgument: bad filter"
+
+
+def test_no_series_is_an_empty_series_error(cfg):
+    server = FakeMetricService({RUN: [run_series("gp-prod-retired", [1])]}).start()
+    try:
+        with pytest.raises(MetricsError) as caught:
+            load(server, cfg)
+    finally:
+        server.stop()
+    assert str(caught.value) == (
+        f"gcp:{PROJECT}: no samples for stack prod between 2024-05-01T12:00:00Z and 2024-05-08T12:00:00Z "
+        "(looked for Cloud Run services, a Cloud SQL instance, a Redis instance and a VPC connector "
+        "named gp-prod-*)")
+
+
+def test_bad_project_id(cfg):
+    with pytest.raises(MetricsError) as caught:
+        gcp_source.load("Golden_Path", cfg, NOW, client=None)
+    assert str(caught.value) == ("gcp:Golden_Path: 'Golden_Path' is not a Google Cloud project id "
+                                 "(6-30 lowercase letters, digits and hyphens, starting with a letter)")

@@ -1,0 +1,639 @@
+"""The stack file editor: only the asked-for scalars change, writes are atomic, scalers take turns."""
+
+from __future__ import annotations
+
+import difflib
+import multiprocessing
+import os
+import re
+import shutil
+import stat
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infra import config, stackfile
+from infra.stackfile_edit import (
+    Change,
+    EditError,
+    apply,
+    edit,
+    join_key,
+    lock_path,
+    locked,
+    parse_assignment,
+    read_text,
+    split_key,
+    unified_diff,
+    write_atomic,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+STACKS = ("local", "staging", "prod")
+PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def committed(stack: str) -> Path:
+    return REPO / f"Pulumi.{stack}.yaml"
+
+
+def copy_stack(tmp_path: Path, stack: str) -> Path:
+    target = tmp_path / f"Pulumi.{stack}.yaml"
+    shutil.copyfile(committed(stack), target)
+    return target
+
+
+def config_keys(key: str) -> tuple[str, ...]:
+    first, *rest = split_key(key)
+    return (f"{config.NAMESPACE}:{first}", *rest)
+
+
+def model_value(cfg: config.StackConfig, key: str) -> Any:
+    """The value a dotted key has in the loaded model (services and maps are dicts, the rest fields)."""
+    node: Any = cfg
+    for part in split_key(key):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
+def raw_value(text: str, key: str) -> Any:
+    node: Any = stackfile.read(Path("Pulumi.x.yaml"), text).config
+    for part in config_keys(key):
+        node = node[part]
+    return node
+
+
+def changed_lines(old: str, new: str) -> tuple[list[int], list[str]]:
+    """Old line numbers (1-based) that were replaced or deleted, and the lines that were added.
+
+    Lines are compared without their line breaks: appending to a file that lacks a final line break
+    gives its last line one. Line breaks are checked on their own (no bare LF in a CRLF file).
+    """
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    replaced, added = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        if tag != "equal":
+            replaced += range(i1 + 1, i2 + 1)
+            added += new_lines[j1:j2]
+    return replaced, added
+
+
+# --- round trips on the committed stack files ------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_change_is_byte_identical(tmp_path: Path, stack: str) -> None:
+    path = copy_stack(tmp_path, stack)
+    before = path.read_bytes()
+    text = read_text(path)
+    assert apply(text, path, {}) == (text, [])
+    # Setting a value the file already has is no change either, and writes nothing.
+    current = raw_value(text, "services.api.max_instances")
+    assert apply(text, path, {"services.api.max_instances": current}) == (text, [])
+    assert edit(path, {"services.api.max_instances": current}, validate=lambda _: None) == []
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_single_edit_changes_exactly_one_line(tmp_path: Path, stack: str) -> None:
+    path = copy_stack(tmp_path, stack)
+    text = read_text(path)
+    new, changes = apply(text, path, {"database.pool.size": 7})
+    assert changes == [Change("database.pool.size", 5, 7)]
+    replaced, added = changed_lines(text, new)
+    assert replaced == [stackfile.read(path, text).line_of("golden-path:database", "pool", "size")]
+    assert [line.strip() for line in added] == ["size: 7"]
+    assert config.load(path, new).database.pool.size == 7
+
+
+def test_trailing_comment_and_spacing_stay(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    text = read_text(path)
+    new, _ = apply(text, path, {"database.max_connections": 1000})
+    old_line = "    max_connections: 400         # budget: sum(max_instances x (pool size + overflow)) per service\n"
+    assert old_line in text
+    assert old_line.replace("400", "1000") in new
+    assert len(new.splitlines()) == len(text.splitlines())
+
+
+def test_diff_is_git_style(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    text = read_text(path)
+    new, _ = apply(text, path, {"services.api.max_instances": 30})
+    diff = unified_diff(text, new, Path("Pulumi.prod.yaml"))
+    assert diff.startswith("--- a/Pulumi.prod.yaml\n+++ b/Pulumi.prod.yaml\n@@ ")
+    assert [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")] == [
+        "-      max_instances: 20",
+        "+      max_instances: 30",
+    ]
+    assert unified_diff(text, text, path) == ""
+
+
+# --- adding keys that are absent ---------------------------------------------------------------------
+
+
+def test_adds_key_under_existing_mapping(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    text = read_text(path)
+    new, changes = apply(text, path, {"scaling.last_scaled.api": "2024-05-01T10:00:00Z"})
+    assert changes == [Change("scaling.last_scaled.api", None, "2024-05-01T10:00:00Z")]
+    replaced, added = changed_lines(text, new)
+    assert replaced == []
+    # A timestamp written plain would read back as a datetime; the editor quotes it to keep it text.
+    assert added == ["    last_scaled:", "      api: '2024-05-01T10:00:00Z'"]
+    assert "    step: 2\n    last_scaled:\n" in new  # under golden-path:scaling, before the blank line
+    assert config.load(path, new).scaling.last_scaled == {"api": "2024-05-01T10:00:00Z"}
+
+
+def test_adds_missing_sections_and_defaults(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "local")  # no golden-path:scaling, no network, no pool on api
+    text = read_text(path)
+    new, changes = apply(text, path, {
+        "scaling.last_scaled.web": "2024-05-01T10:00:00Z",
+        "scaling.cooldown_s": 60,
+        "network.connector.max_instances": 4,
+        "services.api.pool.size": 2,
+    })
+    assert [c.old for c in changes] == [None, None, None, None]
+    replaced, _ = changed_lines(text, new)
+    assert replaced == []
+    cfg = config.load(path, new)
+    assert cfg.scaling.last_scaled == {"web": "2024-05-01T10:00:00Z"}
+    assert cfg.scaling.cooldown_s == 60
+    assert cfg.network.connector.max_instances == 4
+    assert cfg.pool_for("api").size == 2
+    # New keys go last in their mapping, at its indentation; new sections last in config.
+    assert "        LOG_LEVEL: debug\n      pool:\n        size: 2\n    web:\n" in new
+    assert new.endswith("    enabled: false\n"
+                        "  golden-path:scaling:\n    last_scaled:\n      web: '2024-05-01T10:00:00Z'\n"
+                        "    cooldown_s: 60\n"
+                        "  golden-path:network:\n    connector:\n      max_instances: 4\n")
+
+
+def test_adds_default_key_in_a_file_that_relies_on_it(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    text = ("config:\n  golden-path:environment: local\n  golden-path:target: docker\n"
+            "  golden-path:database:\n    version: POSTGRES_16  # pinned\n")
+    new, changes = apply(text, path, {"database.max_connections": 150})
+    assert changes == [Change("database.max_connections", None, 150)]
+    assert new == text + "    max_connections: 150\n"
+    assert config.load(path, new).database.max_connections == 150
+
+
+@pytest.mark.parametrize("text", ["", "# nothing here yet\n", "config:\n", "config:\n  golden-path:scaling:\n"])
+def test_creates_config_from_nothing(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    new, _ = apply(text, path, {"scaling.cooldown_s": 60})
+    assert new.startswith(text)
+    assert raw_value(new, "scaling.cooldown_s") == 60
+
+
+# --- odd formatting ---------------------------------------------------------------------------------
+
+
+ODD = (
+    "\ufeff# BOM, CRLF, 4-space indent, quotes, flow mappings, no final newline\r\n"
+    "config:\r\n"
+    "    \"golden-path:environment\": 'staging'\r\n"
+    "    golden-path:target: \"gcp\"   # quoted\r\n"
+    "    gcp:project: 'golden-path-odd'\r\n"
+    "    gcp:region: europe-west1\r\n"
+    "\r\n"
+    "    golden-path:database:\r\n"
+    "        tier: \"db-custom-2-7680\"      # 2 vCPU\r\n"
+    "        pool: {size: 3, max_overflow: 2}   # flow\r\n"
+    "\r\n"
+    "    golden-path:services:\r\n"
+    "        api:\r\n"
+    "            image: \"europe-west1-docker.pkg.dev/p/apps/api:1.4.2\"  # pinned\r\n"
+    "            max_instances:    7    # spaced\r\n"
+    "            env: {LOG_LEVEL: 'info', WORKERS: \"4\"}\r\n"
+    "    golden-path:scaling:\r\n"
+    "        last_scaled:\r\n"
+    "        cooldown_s: 300"
+)
+
+
+@pytest.mark.parametrize(("assignments", "old_line", "new_line"), [
+    ({"services.api.max_instances": 9},
+     "            max_instances:    7    # spaced\r\n", "            max_instances:    9    # spaced\r\n"),
+    ({"database.pool.size": 4},
+     "        pool: {size: 3, max_overflow: 2}   # flow\r\n", "        pool: {size: 4, max_overflow: 2}   # flow\r\n"),
+    ({"database.pool.timeout_s": 5}, "        pool: {size: 3, max_overflow: 2}   # flow\r\n",
+     "        pool: {size: 3, max_overflow: 2, timeout_s: 5}   # flow\r\n"),
+    ({"services.api.image": "europe-west1-docker.pkg.dev/p/apps/api:1.5.0"},
+     "            image: \"europe-west1-docker.pkg.dev/p/apps/api:1.4.2\"  # pinned\r\n",
+     "            image: \"europe-west1-docker.pkg.dev/p/apps/api:1.5.0\"  # pinned\r\n"),
+    ({"services.api.env.LOG_LEVEL": "debug"},  # single quotes stay single
+     "env: {LOG_LEVEL: 'info', WORKERS: \"4\"}\r\n", "env: {LOG_LEVEL: 'debug', WORKERS: \"4\"}\r\n"),
+    ({"services.api.env.WORKERS": 8},  # a string stays a string
+     "env: {LOG_LEVEL: 'info', WORKERS: \"4\"}\r\n", "env: {LOG_LEVEL: 'info', WORKERS: \"8\"}\r\n"),
+    ({"environment": "prod"},
+     "    \"golden-path:environment\": 'staging'\r\n", "    \"golden-path:environment\": 'prod'\r\n"),
+    ({"scaling.cooldown_s": 60}, "        cooldown_s: 300", "        cooldown_s: 60"),
+])
+def test_odd_formatting_changes_only_the_value(assignments: dict, old_line: str, new_line: str) -> None:
+    path = Path("Pulumi.odd.yaml")
+    new, _ = apply(ODD, path, assignments)
+    assert old_line in ODD
+    assert new == ODD.replace(old_line, new_line, 1)
+
+
+def test_odd_formatting_additions_keep_indent_and_line_endings() -> None:
+    path = Path("Pulumi.odd.yaml")
+    new, _ = apply(ODD, path, {"scaling.last_scaled.api": "now", "redis.memory_gb": 2})
+    assert "        last_scaled:\r\n            api: now\r\n        cooldown_s: 300\r\n" in new
+    assert new.endswith("        cooldown_s: 300\r\n    golden-path:redis:\r\n        memory_gb: 2")
+    assert "\n" not in new.replace("\r\n", "")  # no bare LF crept in
+    assert new.startswith("\ufeff# BOM")
+    cfg = config.load(path, new)
+    assert (cfg.scaling.last_scaled, cfg.redis.memory_gb) == ({"api": "now"}, 2)
+
+
+def test_text_that_needs_quotes_gets_them() -> None:
+    path = Path("Pulumi.odd.yaml")
+    for value in ("true", "12", "it's: # not a comment", "", " padded", "2024-05-01"):
+        new, _ = apply(ODD, path, {"services.api.env.NOTE": value})
+        assert raw_value(new, "services.api.env.NOTE") == value
+
+
+@PROPERTY
+@given(value=st.text(st.characters(exclude_categories=["Cs"]), max_size=16),
+       key=st.sampled_from(["services.api.env.LOG_LEVEL", "services.api.env.WORKERS", "services.api.image",
+                            "services.api.env.NEW"]))
+def test_any_text_reads_back_exactly(value: str, key: str) -> None:
+    """Whatever the text (quotes, colons, control characters), the reader gets exactly it back."""
+    path = Path("Pulumi.odd.yaml")
+    new, _ = apply(ODD, path, {key: value})
+    assert raw_value(new, key) == value
+    if key.endswith("LOG_LEVEL") and value.isprintable():
+        assert "{LOG_LEVEL: '" in new  # single-quoted stays single-quoted
+
+
+# --- hypothesis: random valid edits change only their scalars ---------------------------------------
+
+SERVICE_INT_FIELDS = {  # ranges that keep every committed stack valid whatever else is edited
+    "min_instances": (0, 1), "max_instances": (2, 1000), "concurrency": (1, 1000), "port": (1, 65535),
+}
+OTHER_INT_FIELDS = {
+    "database.max_connections": (14, 262143), "database.pool.size": (1, 200),
+    "database.pool.max_overflow": (0, 200), "database.pool.timeout_s": (1, 60),
+    "database.pool.recycle_s": (-1, 86400), "redis.memory_gb": (1, 300), "scaling.cooldown_s": (0, 86400),
+    "network.connector.max_instances": (3, 10),
+}
+COMMITTED = {stack: read_text(committed(stack)) for stack in STACKS}
+
+
+@st.composite
+def int_edits(draw: st.DrawFn, services: list[str]) -> dict[str, int]:
+    keys = [f"services.{s}.{f}" for s in services for f in SERVICE_INT_FIELDS] + list(OTHER_INT_FIELDS)
+    keys += [f"services.{s}.pool.size" for s in services]  # an override: absent in most services
+    chosen = draw(st.lists(st.sampled_from(keys), min_size=1, max_size=6, unique=True))
+    edits = {}
+    for key in chosen:
+        field = key.rsplit(".", 1)[1]
+        low, high = OTHER_INT_FIELDS.get(key) or SERVICE_INT_FIELDS.get(field) or (1, 100)
+        edits[key] = draw(st.integers(low, high))
+    return edits
+
+
+def check_only_targets_changed(path: Path, old: str, new: str, edits: dict[str, Any]) -> None:
+    """Every line of the old file is in the new one, in order, unchanged unless it holds an edited
+    key; the lines between them hold only added keys (and mappings created for them).
+
+    Lines are matched by the reader's line numbers, not by a diff: a diff may pair repeated lines
+    (`concurrency: 80` in two services) differently from how the edit placed them.
+    """
+    before, after = stackfile.read(path, old), stackfile.read(path, new)
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    present = {k for k in edits if _has(before.config, config_keys(k))}
+    target_lines = {before.line_of(*config_keys(k)) for k in present}
+    inserted: set[int] = set()
+    for key in set(edits) - present:
+        keys = config_keys(key)
+        first_missing = next(n for n in range(1, len(keys) + 1) if not _has(before.config, keys[:n]))
+        parent = before.line_of(*keys)
+        if parent and "{" in old_lines[parent - 1]:  # added inside a flow mapping: that line changes
+            target_lines.add(parent)
+        for n in range(first_missing, len(keys) + 1):  # each created level is a line of its own
+            line = after.line_of(*keys[:n])
+            if new_lines[line - 1].strip().startswith(f"{keys[n - 1]}:"):
+                inserted.add(line)
+    kept = [line for number, line in enumerate(new_lines, 1) if number not in inserted]
+    assert len(kept) == len(old_lines), "lines were added beyond the edited keys, or lines were lost"
+    for number, (was, now) in enumerate(zip(old_lines, kept, strict=True), 1):
+        assert was == now or number in target_lines, f"line {number} holds no edited key but changed: {was!r}"
+    for key in present:  # an edited line keeps its key, spacing and comment; only the number differs
+        old_line = old_lines[before.line_of(*config_keys(key)) - 1]
+        new_line = new_lines[after.line_of(*config_keys(key)) - 1]
+        if "{" not in old_line:
+            value = str(_get(before.config, config_keys(key)))
+            head, _, tail = old_line.partition(": ")
+            assert new_line == f"{head}: {edits[key]}{tail[len(value):]}"
+
+
+def _has(tree: Any, keys: tuple[str, ...]) -> bool:
+    for part in keys:
+        if not isinstance(tree, dict) or part not in tree:
+            return False
+        tree = tree[part]
+    return True
+
+
+def _get(tree: Any, keys: tuple[str, ...]) -> Any:
+    for part in keys:
+        tree = tree[part]
+    return tree
+
+
+@PROPERTY
+@given(data=st.data(), stack=st.sampled_from(STACKS))
+def test_random_edits_of_committed_stacks(data: st.DataObject, stack: str) -> None:
+    path = committed(stack)
+    text = COMMITTED[stack]
+    services = sorted(config.load(path, text).services)
+    edits = data.draw(int_edits(services))
+    new, changes = apply(text, path, edits)
+    assert {c.key: c.new for c in changes} == {k: v for k, v in edits.items() if _get_or(text, k) != v}
+    check_only_targets_changed(path, text, new, edits)
+    cfg = config.load(path, new)  # the reader and the model see exactly the intended values
+    for key, value in edits.items():
+        assert model_value(cfg, key) == value, key
+    untouched = config.load(path, text).model_dump(exclude={"services", "database", "redis", "scaling", "network"})
+    assert cfg.model_dump(exclude={"services", "database", "redis", "scaling", "network"}) == untouched
+
+
+def _get_or(text: str, key: str) -> Any:
+    try:
+        return raw_value(text, key)
+    except KeyError:
+        return None
+
+
+def odd_stack(indent: int, newline: str, quote: str, comments: bool, flow_pool: bool,
+              blank_lines: bool, final_newline: bool, max_connections: bool) -> str:
+    """A valid staging-like stack file written in one of many legal styles."""
+    def q(text: str) -> str:
+        return {"plain": text, "single": f"'{text}'", "double": f'"{text}"'}[quote]
+
+    def c(text: str) -> str:
+        return f"   # {text}" if comments else ""
+
+    i = " " * indent
+    lines = ["# generated stack file" if comments else None, "config:",
+             f"{i}golden-path:environment: {q('staging')}{c('env')}", f"{i}golden-path:target: {q('gcp')}",
+             f"{i}gcp:project: {q('golden-path-odd')}", f"{i}gcp:region: {q('europe-west1')}",
+             "" if blank_lines else None,
+             f"{i}golden-path:database:", f"{i * 2}tier: {q('db-custom-2-7680')}{c('2 vCPU')}",
+             f"{i * 2}max_connections: 200{c('budget')}" if max_connections else None]
+    if flow_pool:
+        lines += [f"{i * 2}pool: {{size: 3, max_overflow: 2}}{c('flow')}"]
+    else:
+        lines += [f"{i * 2}pool:{c('block')}", f"{i * 3}size: 3", f"{i * 3}max_overflow: 2{c('overflow')}"]
+    lines += ["" if blank_lines else None, f"{i}golden-path:services:"]
+    for name in ("api", "web"):
+        lines += [f"{i * 2}{name}:", f"{i * 3}image: {q(f'europe-west1-docker.pkg.dev/p/apps/{name}:1.0')}",
+                  f"{i * 3}max_instances: 5{c('cap')}", f"{i * 3}concurrency: 80",
+                  f"{i * 3}env: {{LOG_LEVEL: {q('info')}}}" if flow_pool else f"{i * 3}port: 8080"]
+    text = newline.join(line for line in lines if line is not None)
+    return text + newline if final_newline else text
+
+
+@PROPERTY
+@given(data=st.data(), indent=st.sampled_from([2, 4]), newline=st.sampled_from(["\n", "\r\n"]),
+       quote=st.sampled_from(["plain", "single", "double"]), comments=st.booleans(), flow_pool=st.booleans(),
+       blank_lines=st.booleans(), final_newline=st.booleans(), max_connections=st.booleans())
+def test_random_edits_of_odd_formatting(data: st.DataObject, indent: int, newline: str, quote: str,
+                                        comments: bool, flow_pool: bool, blank_lines: bool,
+                                        final_newline: bool, max_connections: bool) -> None:
+    path = Path("Pulumi.odd.yaml")
+    text = odd_stack(indent, newline, quote, comments, flow_pool, blank_lines, final_newline, max_connections)
+    edits = data.draw(int_edits(["api", "web"]))
+    new, _ = apply(text, path, edits)
+    check_only_targets_changed(path, text, new, edits)
+    cfg = config.load(path, new)
+    for key, value in edits.items():
+        assert model_value(cfg, key) == value, key
+    assert re.findall(r"#[^\r\n]*", text) == re.findall(r"#[^\r\n]*", new)  # every comment kept
+    assert re.findall(r"['\"]", text) == re.findall(r"['\"]", new)  # no quote added or dropped
+    if newline == "\r\n":
+        assert "\n" not in new.replace("\r\n", "")
+    assert new.endswith(newline) == final_newline
+
+
+# --- refusals ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("services.api", 3, r"Pulumi\.prod\.yaml:\d+: services\.api: is a mapping"),
+    ("services.api.max_instnaces", 3,
+     r"Pulumi\.prod\.yaml:\d+: .*unknown key .*did you mean services\.api\.max_instances"),
+    ("services.payments.max_instances", 3, r"services has no entry 'payments' \(it has: api, web, worker\)"),
+    ("services.api.max_instances.value", 3, "is a single value, not a mapping"),
+    ("scaling.last_scaled", "now", "is a mapping"),
+    ("gcp:region", "us-central1", "golden-path: keys only"),
+    ("services.api.max_instances", None, "cannot be written"),
+    ("services.api.max_instances", [1, 2], "cannot be written"),
+    ("services.api.max_instances", float("nan"), "cannot be written"),
+])
+def test_refused_targets_name_file_line_key_and_why(tmp_path: Path, key: str, value: Any, message: str) -> None:
+    path = copy_stack(tmp_path, "prod")
+    with pytest.raises(EditError, match=message):
+        apply(read_text(path), path, {key: value})
+
+
+def test_refused_when_the_file_disagrees_with_the_shape(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    for text, message in [
+        ("config:\n  golden-path:database:\n    pool: 5\n", r"Pulumi\.dev\.yaml:3: .*database\.pool is '5'"),
+        ("config:\n  golden-path:database:\n    max_connections: [1]\n", r":3: .*has a list here"),
+        ("x: &n 5\nconfig:\n  golden-path:database:\n    max_connections: *n\n", "anchored, an alias"),
+        ("config:\n  golden-path:scaling:\n    cooldown_s: |\n      300\n", "block scalar"),
+        ("config: [\n", r"Pulumi\.dev\.yaml:\d+: malformed YAML"),
+    ]:
+        with pytest.raises(EditError, match=message):
+            apply(text, path, {"database.pool.size": 1} if "pool: 5" in text else
+                  {"database.max_connections": 50} if "max_connections" in text else {"scaling.cooldown_s": 1})
+
+
+def test_refused_edit_leaves_the_file_byte_identical(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    before = path.read_bytes()
+    seen: list[str] = []
+
+    def refuse(new_text: str) -> None:
+        seen.append(new_text)
+        raise ValueError("policy: connection budget exceeded")
+
+    with pytest.raises(ValueError, match="connection budget"):
+        edit(path, {"services.api.max_instances": 1000}, validate=refuse)
+    assert "max_instances: 1000" in seen[0]
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".Pulumi.prod.yaml.lock", "Pulumi.prod.yaml"]
+
+
+def test_edit_writes_the_validated_text(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "staging")
+    seen: list[str] = []
+    changes = edit(path, {"services.api.max_instances": 10}, validate=seen.append)
+    assert changes == [Change("services.api.max_instances", 8, 10)]
+    assert read_text(path) == seen[0]
+    assert config.load(path).services["api"].max_instances == 10
+
+
+def test_edit_refuses_when_the_file_changed_under_it(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "staging")
+
+    def hand_edit(_: str) -> None:  # someone saves the file in an editor during validation
+        path.write_text(path.read_text() + "# edited by hand\n")
+
+    with pytest.raises(EditError, match="changed by someone else"):
+        edit(path, {"services.api.max_instances": 10}, validate=hand_edit)
+    assert read_text(path).endswith("# edited by hand\n")
+
+
+# --- parse_assignment --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("services.api.max_instances=20", ("services.api.max_instances", 20)),
+    ("scaling.step=1.5", ("scaling.step", 1.5)),
+    ("database.backups=true", ("database.backups", True)),
+    ("database.backups=false", ("database.backups", False)),
+    ("services.api.memory=1Gi", ("services.api.memory", "1Gi")),
+    ("services.api.env.WORKERS='4'", ("services.api.env.WORKERS", "4")),
+    ('services.api.env.DEBUG="true"', ("services.api.env.DEBUG", "true")),
+    ("services.api.env.DEBUG=yes", ("services.api.env.DEBUG", "yes")),  # YAML 1.2 booleans, as Pulumi reads
+    ("scaling.last_scaled.api=2024-05-01T10:00:00Z", ("scaling.last_scaled.api", "2024-05-01T10:00:00Z")),
+    (" services.api.max_instances = 3 ", ("services.api.max_instances", 3)),
+    ("services.api.env.EMPTY=''", ("services.api.env.EMPTY", "")),
+    ("services.api.env.URL=http://x:80/a", ("services.api.env.URL", "http://x:80/a")),
+])
+def test_parse_assignment_types_values_the_yaml_way(text: str, expected: tuple[str, Any]) -> None:
+    key, value = parse_assignment(text)
+    assert (key, value) == expected
+    assert type(value) is type(expected[1])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("services.api.max_instances", "write KEY=VALUE"),
+    ("=20", "write KEY=VALUE"),
+    ("services.api.max_instances=", "no value after '='"),
+    ("services..api=1", "not a dotted key"),
+    ("services.api.max_instances=[1, 2]", "is a list"),
+    ("services.api.max_instances=~", "is null"),
+    ("services.api.env.X=a: b", "no single YAML value"),
+    ("services.api.max_instances=010", "leading zero"),
+])
+def test_parse_assignment_refuses_bad_input(text: str, message: str) -> None:
+    with pytest.raises(EditError, match=message) as caught:
+        parse_assignment(text)
+    assert repr(text) in str(caught.value)
+
+
+def test_keys_with_dots_are_quoted_segments(tmp_path: Path) -> None:
+    assert split_key('scaling.last_scaled."network.connector"') == ("scaling", "last_scaled", "network.connector")
+    assert join_key(("scaling", "last_scaled", "network.connector")) == 'scaling.last_scaled."network.connector"'
+    path = copy_stack(tmp_path, "prod")
+    new, _ = apply(read_text(path), path, {'scaling.last_scaled."network.connector"': "now"})
+    assert config.load(path, new).scaling.last_scaled == {"network.connector": "now"}
+
+
+# --- atomic writes ----------------------------------------------------------------------------------
+
+
+def test_write_atomic_keeps_mode_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    os.chmod(path, 0o640)
+    write_atomic(path, "config:\r\n  golden-path:environment: prod\r\n")
+    assert path.read_bytes() == b"config:\r\n  golden-path:environment: prod\r\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["Pulumi.prod.yaml"]
+
+
+def test_write_atomic_failure_leaves_the_original(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = copy_stack(tmp_path, "prod")
+    before = path.read_bytes()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(path, "half")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["Pulumi.prod.yaml"]
+
+
+def test_write_atomic_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = copy_stack(tmp_path, "prod")
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "Pulumi.prod.yaml"
+    link.symlink_to(real)
+    write_atomic(link, "config: {}\n")
+    assert link.is_symlink() and real.read_text() == "config: {}\n"
+
+
+# --- locking ------------------------------------------------------------------------------------------
+
+
+def _increment(path: str, key: str, times: int, start: Any) -> None:
+    """One scaler: read the current value under the lock, add one, validate slowly, write."""
+    start.wait()
+    for _ in range(times):
+        edit(Path(path), lambda text: {key: raw_value(text, key) + 1},
+             validate=lambda _: time.sleep(0.02), timeout_s=20)
+
+
+def test_two_scalers_never_lose_an_update(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(2)
+    times = 5
+    scalers = [context.Process(target=_increment, args=(str(path), key, times, start))
+               for key in ("services.api.max_instances", "services.web.max_instances")]
+    for scaler in scalers:
+        scaler.start()
+    for scaler in scalers:
+        scaler.join(60)
+        assert scaler.exitcode == 0
+    cfg = config.load(path)
+    assert (cfg.services["api"].max_instances, cfg.services["web"].max_instances) == (20 + times, 5 + times)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".Pulumi.prod.yaml.lock", "Pulumi.prod.yaml"]
+
+
+def test_second_waiter_times_out_naming_the_holder(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    with locked(path):
+        started = time.monotonic()
+        with pytest.raises(EditError) as caught, locked(path, timeout_s=0.2):
+            pass
+        assert 0.2 <= time.monotonic() - started < 2
+    message = str(caught.value)
+    assert message.startswith(f"another scaler holds the lock on {path} since 20")
+    assert f"(pid {os.getpid()})" in message
+    with locked(path, timeout_s=0.2):  # released on exit: the next scaler gets it at once
+        assert lock_path(path) == tmp_path / ".Pulumi.prod.yaml.lock"
+
+
+def test_waiter_gets_the_lock_when_the_holder_finishes(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "prod")
+    holding = threading.Event()
+
+    def hold() -> None:
+        with locked(path):
+            holding.set()
+            time.sleep(0.3)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    started = time.monotonic()
+    with locked(path, timeout_s=10):
+        assert time.monotonic() - started >= 0.1
+    holder.join()
