@@ -2,7 +2,7 @@
 
 Read by the config models (infra/config.py) and by the policy rules (policies/rules/), so a
 limit cannot drift between what the config accepts and what the policies enforce.
-The facts and their sources are listed in ../shared/gcp-limits.md of the design repository.
+Rows marked UNVERIFIED were found only in secondary copies and are used as advisory facts.
 """
 
 from __future__ import annotations
@@ -187,7 +187,8 @@ def sql_tier_problem(tier: str) -> str | None:
         return (f"{vcpus} vCPUs is not 1 or an even number up to {SQL_CUSTOM_MAX_VCPU} "
                 f"(Cloud SQL custom machine shapes, {SQL_TIER_DOCS})")
     if mib % SQL_CUSTOM_MIB_STEP:
-        return f"{mib} MiB is not a multiple of {SQL_CUSTOM_MIB_STEP} (Cloud SQL custom machine shapes, {SQL_TIER_DOCS})"
+        return (f"{mib} MiB is not a multiple of {SQL_CUSTOM_MIB_STEP} "
+                f"(Cloud SQL custom machine shapes, {SQL_TIER_DOCS})")
     if mib < SQL_CUSTOM_MIN_MIB:
         return f"{mib} MiB is below {SQL_CUSTOM_MIN_MIB} MiB (Cloud SQL custom machine shapes, {SQL_TIER_DOCS})"
     low, high = (int(math.ceil(vcpus * f)) for f in SQL_CUSTOM_MIB_PER_VCPU)
@@ -222,3 +223,60 @@ REDIS_PORT = 6379
 POOL_DEFAULT_SIZE = 5
 POOL_DEFAULT_MAX_OVERFLOW = 10
 POOL_DEFAULT_TIMEOUT_S = 30
+
+
+# --- Facts the policy pack reads beyond the config models (policies/rules/) ---------------------
+RUN_MAX_INSTANCES_SETTING_DOCS = "https://cloud.google.com/run/docs/configuring/max-instances"
+RUN_HEALTHCHECK_DOCS = "https://cloud.google.com/run/docs/configuring/healthchecks"
+RUN_PUBLIC_ACCESS_DOCS = "https://cloud.google.com/run/docs/authenticating/public"
+RUN_SECRETS_DOCS = "https://cloud.google.com/run/docs/configuring/services/secrets"
+RUN_WEBSOCKETS_DOCS = "https://cloud.google.com/run/docs/triggering/websockets"
+SQL_PRIVATE_IP_DOCS = "https://cloud.google.com/sql/docs/postgres/configure-private-ip"
+SQL_SSL_DOCS = "https://cloud.google.com/sql/docs/postgres/configure-ssl-instance"
+SQL_HA_DOCS = "https://cloud.google.com/sql/docs/postgres/high-availability"
+REDIS_AUTH_DOCS = "https://cloud.google.com/memorystore/docs/redis/about-redis-auth"
+REDIS_TLS_DOCS = "https://cloud.google.com/memorystore/docs/redis/about-in-transit-encryption"
+POSTGRES_CONNECTION_DOCS = "https://www.postgresql.org/docs/current/runtime-config-connection.html"
+DOCKER_HEALTHCHECK_DOCS = "https://docs.docker.com/reference/dockerfile/#healthcheck"
+DOCKER_PORTS_DOCS = "https://docs.docker.com/engine/network/#published-ports"
+DOCKER_DNS_DOCS = "https://docs.docker.com/engine/network/#dns-services"
+PULUMI_DEPENDS_ON_DOCS = "https://www.pulumi.com/docs/iac/concepts/options/dependson/"
+
+RUN_DEFAULT_MAX_INSTANCES = 100  # per revision when maxInstanceCount is not set (RUN_MAX_INSTANCES_SETTING_DOCS)
+RUN_DEFAULT_CONCURRENCY = 80  # RUN_CONCURRENCY_DOCS
+CONNECTOR_DEFAULT_MAX_INSTANCES = 10  # CONNECTOR_SPEC
+POSTGRES_DEFAULT_MAX_CONNECTIONS = 100  # "typically 100", POSTGRES_CONNECTION_DOCS
+SQL_SSL_MODES_ENCRYPTED = ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")  # SQL_SSL_DOCS
+SQL_LOG_RETENTION_UNCHECKED_EDITIONS = ("ENTERPRISE_PLUS",)  # up to 35 days there (SQL_BACKUP_DOCS)
+
+
+def parse_cpu(value: float | int | str) -> float:
+    """Cloud Run cpu limits ("1", "2", "500m", 1.0) as a number of cpus; ValueError otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a cpu limit such as 1, 2 or 500m ({RUN_CPU_DOCS})")
+
+
+# --- Cloud SQL connections by memory: the scaler's ceiling (infra/scaling/) ---------------------
+# Cloud SQL for PostgreSQL's documented max_connections default by instance memory, read as "what
+# this much memory is sized for": `infra scale auto` never raises max_connections above it (a person
+# can, with `infra scale set`, up to SQL_MAX_CONNECTIONS). Rows: (memory from, in GiB; connections).
+# The db-f1-micro row is verified (SQL_FAQ); the others are UNVERIFIED (secondary copies of the
+# quotas page), hence used only as the scaler's ceiling, never by a mandatory policy.
+SQL_QUOTAS_DOCS = "https://cloud.google.com/sql/docs/postgres/quotas#maximum_concurrent_connections"
+SQL_CONNECTIONS_BY_MEMORY_GIB: tuple[tuple[float, int], ...] = (
+    (0, 25), (1.7, 50), (3.75, 100), (6, 200), (7.5, 400), (15, 500), (30, 600), (60, 800), (120, 1000))
+
+
+def sql_tier_connections(tier: str) -> int:
+    """The documented max_connections default for a tier's memory (see SQL_CONNECTIONS_BY_MEMORY_GIB)."""
+    if tier in SQL_DEFAULT_MAX_CONNECTIONS:
+        return SQL_DEFAULT_MAX_CONNECTIONS[tier]
+    gib = sql_tier_shape(tier).memory_mib / 1024
+    return max(connections for since, connections in SQL_CONNECTIONS_BY_MEMORY_GIB if gib >= since)

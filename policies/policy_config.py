@@ -1,0 +1,153 @@
+"""Policy config files, in the format `pulumi preview --policy-pack-config FILE` reads:
+
+    {"<policy>": "mandatory" | "advisory" | "remediate" | "disabled",
+     "<policy>": {"enforcementLevel": "...", "<property>": ...},
+     "all": "<level>"}
+
+read the way the Pulumi CLI reads them: "all" sets every policy's level, a policy's own entry
+overrides it, and property defaults come from each policy's config schema. Stricter than the CLI,
+unknown policy names and properties are errors (a typo must not switch a check off silently).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, Policy
+
+ALL = "all"
+LEVELS = {level.value: level for level in EnforcementLevel}
+
+
+class PolicyConfigError(ValueError):
+    """A policy config that cannot be used; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    level: EnforcementLevel
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve(config: Mapping[str, Any], policies: Sequence[Policy], default: EnforcementLevel,
+            where: str = "policy config") -> dict[str, PolicySettings]:
+    """Each policy's enforcement level and properties (defaults filled in); PolicyConfigError if invalid."""
+    if not isinstance(config, Mapping):
+        raise PolicyConfigError(f"{where}: expected a JSON object of policy name -> level or settings")
+    by_name = {policy.name: policy for policy in policies}
+    problems: list[str] = []
+    levels: dict[str, EnforcementLevel] = {}
+    given: dict[str, dict[str, Any]] = {}
+    for name, value in config.items():
+        if name != ALL and name not in by_name:
+            near = difflib.get_close_matches(str(name), list(by_name), n=1)
+            hint = f"did you mean {near[0]}?" if near else f"policies: {', '.join(by_name)}"
+            problems.append(f"{where}: unknown policy {name!r}; {hint}")
+            continue
+        if isinstance(value, Mapping):
+            properties = {k: v for k, v in value.items() if k != "enforcementLevel"}
+            level_text = value.get("enforcementLevel")
+        else:
+            properties, level_text = {}, value
+        if level_text is not None:
+            if not isinstance(level_text, str) or level_text not in LEVELS:
+                problems.append(f"{where}: {name}: {level_text!r} is not an enforcement level "
+                                f"({', '.join(LEVELS)})")
+            else:
+                levels[name] = LEVELS[level_text]
+        if name == ALL:
+            if properties:
+                problems.append(f"{where}: all: takes an enforcement level only, not properties")
+            continue
+        schema = by_name[name].config_schema
+        known = schema.properties if schema else {}
+        for key, item in properties.items():
+            if key not in known:
+                near = difflib.get_close_matches(key, list(known), n=1)
+                hint = f"did you mean {near[0]}?" if near else f"properties: {', '.join(known) or 'none'}"
+                problems.append(f"{where}: {name}.{key}: unknown property; {hint}")
+            else:
+                problems.extend(f"{where}: {p}" for p in schema_problems(known[key], item, f"{name}.{key}"))
+        given[name] = properties
+    if problems:
+        raise PolicyConfigError("\n".join(problems))
+
+    settings = {}
+    for name, policy in by_name.items():
+        schema = policy.config_schema
+        defaults = {k: s["default"] for k, s in (schema.properties if schema else {}).items() if "default" in s}
+        level = levels.get(name, levels.get(ALL, policy.enforcement_level or default))
+        settings[name] = PolicySettings(level, {**defaults, **given.get(name, {})})
+    return settings
+
+
+def read_policy_config(path: Path | str) -> dict[str, Any]:
+    """A policy config file's JSON object (not yet checked against the policies); PolicyConfigError
+    naming the file when it is missing or not JSON."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyConfigError(f"{path}: no such policy config file") from None
+    except OSError as exc:
+        raise PolicyConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if not text.strip():
+        return {}  # the CLI accepts an empty file
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyConfigError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+# --- the JSON-schema subset our config schemas use (the CLI validates with full JSON schema) -----
+_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
+          "array": "a list", "object": "an object"}
+
+
+def _is_type(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer())
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, {"string": str, "boolean": bool, "array": list, "object": dict}[kind])
+
+
+def schema_problems(schema: Mapping[str, Any], value: Any, path: str) -> list[str]:
+    """Why value does not match schema (type, enum, minimum, maximum, minLength, pattern, items,
+    properties, required, additionalProperties: false); [] when it does."""
+    shown = json.dumps(value)
+    kind = schema.get("type")
+    if kind and not _is_type(value, kind):
+        return [f"{path}: {shown} is not {_TYPES[kind]}"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{path}: {shown} is not one of {', '.join(json.dumps(v) for v in schema['enum'])}"]
+    problems = []
+    if "minimum" in schema and value < schema["minimum"]:
+        problems.append(f"{path}: {shown} is below the minimum {schema['minimum']}")
+    if "maximum" in schema and value > schema["maximum"]:
+        problems.append(f"{path}: {shown} is above the maximum {schema['maximum']}")
+    if "minLength" in schema and len(value) < schema["minLength"]:
+        problems.append(f"{path}: {shown} is shorter than {schema['minLength']} characters")
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        problems.append(f"{path}: {shown} does not match {schema['pattern']}")
+    if kind == "array" and "items" in schema:
+        for i, item in enumerate(value):
+            problems.extend(schema_problems(schema["items"], item, f"{path}[{i}]"))
+    if kind == "object":
+        properties = schema.get("properties", {})
+        for key in schema.get("required", []):
+            if key not in value:
+                problems.append(f"{path}: {key} is required")
+        for key, item in value.items():
+            if key in properties:
+                problems.extend(schema_problems(properties[key], item, f"{path}.{key}"))
+            elif schema.get("additionalProperties") is False:
+                problems.append(f"{path}.{key}: unknown property; properties: {', '.join(properties)}")
+    return problems
