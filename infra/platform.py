@@ -25,15 +25,25 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     return _build_gcp(cfg) if cfg.target == "gcp" else _build_docker(cfg)
 
 
-def _service_settings(cfg: StackConfig, name: str) -> dict[str, str]:
+def _service_env(cfg: StackConfig, name: str, database: Any, redis: Any) -> dict[str, pulumi.Input[str]]:
+    """What a service receives on either target: its own env, where the data stores are, and the
+    pool and timeout settings of DESIGN.md. database/redis: the target's database and cache component."""
     service = cfg.services[name]
     pool = cfg.pool_for(name)
     websocket = service.websocket
-    return settings_env(
-        PoolSettings(pool.size, pool.max_overflow, pool.timeout_s, pool.recycle_s),
-        cfg.redis.timeout_s,
-        WebsocketSettings(websocket.heartbeat_s, websocket.connection_timeout_s) if websocket else None,
-    )
+    return {
+        **service.env,
+        "DATABASE_HOST": database.host,
+        "DATABASE_NAME": database.database_name,
+        "DATABASE_USER": database.user_name,
+        "REDIS_HOST": redis.host,
+        "REDIS_PORT": str(redis.port),
+        **settings_env(
+            PoolSettings(pool.size, pool.max_overflow, pool.timeout_s, pool.recycle_s),
+            cfg.redis.timeout_s,
+            WebsocketSettings(websocket.heartbeat_s, websocket.connection_timeout_s) if websocket else None,
+        ),
+    }
 
 
 # Each target imports only its own provider SDK: the local stack never loads pulumi_gcp.
@@ -72,15 +82,7 @@ def _build_gcp(cfg: StackConfig) -> dict[str, Any]:
 
     urls: dict[str, pulumi.Output[str]] = {}
     for name, service in cfg.services.items():
-        env: dict[str, pulumi.Input[str]] = {
-            **service.env,
-            "DATABASE_HOST": database.host,
-            "DATABASE_NAME": database.database_name,
-            "DATABASE_USER": database.user_name,
-            "REDIS_HOST": cache.host,
-            "REDIS_PORT": str(cache.port),
-            **_service_settings(cfg, name),
-        }
+        env = _service_env(cfg, name, database, cache)
         secrets = {key: SecretRef(*ref.split(":", 1)) for key, ref in service.secrets.items()}
         secrets["DATABASE_PASSWORD"] = SecretRef(database.password_secret.secret_id)
         if cache.auth_secret is not None:
@@ -126,16 +128,8 @@ def _build_docker(cfg: StackConfig) -> dict[str, Any]:
 
     urls: dict[str, str] = {}
     for name, service in cfg.services.items():
-        env: dict[str, pulumi.Input[str]] = {
-            **service.env,
-            "DATABASE_HOST": postgres.host,
-            "DATABASE_NAME": postgres.database_name,
-            "DATABASE_USER": postgres.user_name,
-            "DATABASE_PASSWORD": postgres.password,
-            "REDIS_HOST": redis.host,
-            "REDIS_PORT": str(redis.port),
-            **_service_settings(cfg, name),
-        }
+        # no Secret Manager on a laptop: the generated password goes in as a variable
+        env = {**_service_env(cfg, name, postgres, redis), "DATABASE_PASSWORD": postgres.password}
         container = ServiceContainer(f"service-{name}", ServiceContainerArgs(
             name=f"{prefix}-{name}", service=name, image=service.image, network=network.name, port=service.port,
             health_path=service.health_path, env=env, depends_on=[postgres.container, redis.container],
