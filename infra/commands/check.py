@@ -10,9 +10,7 @@ policy config).
 from __future__ import annotations
 
 import argparse
-import atexit
 import functools
-import gc
 import sys
 import time
 from pathlib import Path
@@ -26,7 +24,6 @@ POLICY_CONFIG_DIR = Path("policies") / "config"
 
 
 def run(args: argparse.Namespace) -> int:
-    _freeze_at_exit()
     paths = stack_paths(args)
     root = project_root()
     explicit = Path(args.policy_config) if args.policy_config else None
@@ -110,15 +107,6 @@ def policy_infos() -> tuple[report.PolicyInfo, ...]:
             enforcement=getattr(level, "value", None),
         ))
     return tuple(infos)
-
-
-@functools.cache
-def _freeze_at_exit() -> None:
-    """Spare the interpreter's last garbage collections of the ~300,000 objects the provider SDKs
-    and the Pulumi runtime leave behind: about 0.5 s of a 2.6 s `infra check --all` (bench/check.py).
-    The objects are frozen when the process is ending anyway; an in-process caller (tests) is
-    unaffected until it exits."""
-    atexit.register(gc.freeze)
 
 
 def _line_of(path: Path):
