@@ -9,7 +9,7 @@ parent, dependencies and property dependencies.
 from __future__ import annotations
 
 import runpy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,10 @@ class CapturedResource:
     type: str
     name: str
     props: dict[str, Any]
-    parent: str | None
-    dependencies: tuple[str, ...]
-    property_dependencies: dict[str, tuple[str, ...]]
-    custom: bool
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    custom: bool = True  # False for component resources
 
 
 @dataclass(frozen=True)

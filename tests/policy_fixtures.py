@@ -9,26 +9,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from infra.offline import CapturedResource as Res
 from policies.runner import Violation, evaluate
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "policies" / "config"
-
-
-@dataclass(frozen=True)
-class Res:
-    """The fields of infra.offline's CapturedResource."""
-
-    urn: str
-    type: str
-    name: str
-    props: dict[str, Any]
-    parent: str | None = None
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def wire(value: Any) -> Any:
