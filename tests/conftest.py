@@ -6,6 +6,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS = ("local", "staging", "prod")
+# The head of a staging stack on GCP; tests append the sections they are about.
+GCP_STAGING = """\
+config:
+  gcp:project: golden-path-test
+  gcp:region: europe-west1
+  golden-path:environment: staging
+  golden-path:target: gcp
+"""
 
 
 @pytest.fixture

@@ -9,15 +9,7 @@ from pulumi.runtime import config as runtime_config
 
 from infra import config, stackfile
 from infra.config import ConfigError
-from tests.conftest import REPO, STACKS
-
-GCP_HEAD = """\
-config:
-  gcp:project: p
-  gcp:region: europe-west1
-  golden-path:environment: staging
-  golden-path:target: gcp
-"""
+from tests.conftest import GCP_STAGING, REPO, STACKS
 
 
 def problems(path: Path) -> list[str]:
@@ -40,7 +32,7 @@ def test_service_pool_override_merges_with_database_pool() -> None:
 
 
 def test_out_of_range_names_file_line_key_limit_and_source(write_stack) -> None:
-    path = write_stack(GCP_HEAD + "  golden-path:services:\n    api:\n      image: app:1\n"
+    path = write_stack(GCP_STAGING + "  golden-path:services:\n    api:\n      image: app:1\n"
                        "      max_instances: 5000\n")
     assert problems(path) == [
         f"{path}:9: services.api.max_instances: 5000 is above 1000 (Cloud Run's max instances per service at "
@@ -49,7 +41,7 @@ def test_out_of_range_names_file_line_key_limit_and_source(write_stack) -> None:
 
 
 def test_the_incident_connector_is_refused_with_every_reason(write_stack) -> None:
-    path = write_stack(GCP_HEAD + "  golden-path:network:\n    connector:\n      machine_type: e2-standard-8\n"
+    path = write_stack(GCP_STAGING + "  golden-path:network:\n    connector:\n      machine_type: e2-standard-8\n"
                        "      min_instances: 10\n      max_instances: 100\n")
     found = problems(path)
     assert [p.split(": ", 2)[:2] for p in found] == [
@@ -63,7 +55,7 @@ def test_the_incident_connector_is_refused_with_every_reason(write_stack) -> Non
 
 
 def test_unknown_keys_suggest_the_nearest(write_stack) -> None:
-    path = write_stack(GCP_HEAD + "  golden-path:servces: {}\n  golden-path:database:\n    max_conections: 5\n")
+    path = write_stack(GCP_STAGING + "  golden-path:servces: {}\n  golden-path:database:\n    max_conections: 5\n")
     assert problems(path) == [
         f"{path}:6: golden-path:servces: unknown key; did you mean golden-path:services?",
         f"{path}:8: database.max_conections: unknown key; did you mean max_connections?",
@@ -71,7 +63,7 @@ def test_unknown_keys_suggest_the_nearest(write_stack) -> None:
 
 
 def test_wrong_type_and_missing_required(write_stack) -> None:
-    path = write_stack(GCP_HEAD + "  golden-path:services:\n    api:\n      port: '80'\n")
+    path = write_stack(GCP_STAGING + "  golden-path:services:\n    api:\n      port: '80'\n")
     assert problems(path) == [
         f"{path}:7: services.api.image: is required",
         f"{path}:8: services.api.port: '80' is not a whole number",
@@ -94,7 +86,7 @@ def test_namespace_and_target_rules(write_stack) -> None:
 
 
 def test_combination_rules_cite_the_limit(write_stack) -> None:
-    path = write_stack(GCP_HEAD + "  golden-path:services:\n    api:\n      image: app:1\n      cpu: 0.5\n"
+    path = write_stack(GCP_STAGING + "  golden-path:services:\n    api:\n      image: app:1\n      cpu: 0.5\n"
                        "      concurrency: 80\n")
     (problem,) = problems(path)
     assert problem.startswith(f"{path}:7: services.api: concurrency 80 needs cpu >= 1; with cpu 0.5")
@@ -102,7 +94,7 @@ def test_combination_rules_cite_the_limit(write_stack) -> None:
 
 
 def test_secret_values_are_never_echoed(write_stack) -> None:
-    path = write_stack(GCP_HEAD + "  golden-path:services:\n    api:\n      image: app:1\n      secrets:\n"
+    path = write_stack(GCP_STAGING + "  golden-path:services:\n    api:\n      image: app:1\n      secrets:\n"
                        "        STRIPE_API_KEY: 'sk_live_abc def'\n")
     (problem,) = problems(path)
     assert "sk_live" not in problem and "STRIPE_API_KEY: not a Secret Manager secret id" in problem
@@ -148,7 +140,7 @@ def test_from_pulumi_fills_the_same_model(stack: str, monkeypatch) -> None:
 def test_from_pulumi_reports_lines_of_the_stack_file(write_stack, monkeypatch) -> None:
     import pulumi
 
-    path = write_stack(GCP_HEAD + "  golden-path:redis:\n    memory_gb: 500\n", name="edge")
+    path = write_stack(GCP_STAGING + "  golden-path:redis:\n    memory_gb: 500\n", name="edge")
     monkeypatch.chdir(path.parent)
     monkeypatch.setattr(pulumi, "get_stack", lambda: "edge")
     runtime_config.set_all_config(config.to_pulumi_config(stackfile.read(path).config), [])

@@ -14,13 +14,9 @@ from infra import config
 from infra.metrics import Sample
 from infra.scaling.forecast import days_until, describe, forecast, theil_sen
 from infra.stackfile_edit import Change
+from tests.conftest import GCP_STAGING
 
-STACK = """\
-config:
-  gcp:project: golden-path-test
-  gcp:region: europe-west1
-  golden-path:environment: staging
-  golden-path:target: gcp
+STACK = GCP_STAGING + """\
   golden-path:network:
     connector:
       machine_type: {machine_type}

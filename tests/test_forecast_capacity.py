@@ -9,13 +9,9 @@ import pytest
 from infra import config
 from infra.metrics import Sample
 from infra.scaling.capacity import capacity, utilisation
+from tests.conftest import GCP_STAGING
 
-STACK = """\
-config:
-  gcp:project: golden-path-test
-  gcp:region: europe-west1
-  golden-path:environment: staging
-  golden-path:target: gcp
+STACK = GCP_STAGING + """\
   golden-path:network:
     connector:
       min_instances: 2

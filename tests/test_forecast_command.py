@@ -11,13 +11,9 @@ from matplotlib import image
 from infra import cli, config, metrics
 from infra.commands.forecast import chart
 from infra.scaling.forecast import forecast
+from tests.conftest import GCP_STAGING
 
-STACK = """\
-config:
-  gcp:project: golden-path-test
-  gcp:region: europe-west1
-  golden-path:environment: staging
-  golden-path:target: gcp
+STACK = GCP_STAGING + """\
   golden-path:database:
     max_connections: 100
   golden-path:services:

@@ -10,13 +10,9 @@ import pytest
 
 from infra import config, metrics
 from infra.metrics import MetricsError, Sample
+from tests.conftest import GCP_STAGING
 
-STACK = """\
-config:
-  gcp:project: golden-path-test
-  gcp:region: europe-west1
-  golden-path:environment: staging
-  golden-path:target: gcp
+STACK = GCP_STAGING + """\
   golden-path:services:
     api:
       image: example/api:1
