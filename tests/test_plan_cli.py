@@ -48,3 +48,18 @@ def test_bad_input_exits_2_with_the_message_and_no_traceback(tmp_path: Path) -> 
                               cwd=REPO, timeout=120)
         assert done.returncode == 2, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
+    """`infra plan | head -1`: stdout closed before the first write is not an error."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails with EPIPE
+    try:
+        done = subprocess.run([sys.executable, "-m", "infra.cli", "plan", "--stack", "local"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
