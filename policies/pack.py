@@ -9,7 +9,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Policy
 
 from policies.guard import resource_policy, stack_policy
-from policies.rules import capacity, connections, health, limits, security, timeouts
+from policies.rules import capacity, connections, health, resource_limits, security, timeouts
 from policies.rules.resources import CONNECTOR, CONTAINER, REDIS_INSTANCE, RUN_SERVICE, SQL_INSTANCE
 
 PACK_NAME = "golden-path"
@@ -33,17 +33,17 @@ POLICIES: list[Policy] = [
     resource_policy(VPC_CONNECTOR_LIMITS,
                     "Serverless VPC Access connectors stay within GCP's limits: instance ranges and order, "
                     "machine type, throughput ranges and steps, name length, a dedicated /28.",
-                    (CONNECTOR,), limits.check_connector),
+                    (CONNECTOR,), resource_limits.check_connector),
     resource_policy(CLOUD_RUN_LIMITS,
                     "Cloud Run services stay within GCP's limits: timeout, concurrency, cpu and memory, "
                     "max instances, probe ranges.",
-                    (RUN_SERVICE,), limits.check_cloud_run),
+                    (RUN_SERVICE,), resource_limits.check_cloud_run),
     resource_policy(CLOUD_SQL_LIMITS,
                     "Cloud SQL instances use a tier, custom machine shape and availability type GCP accepts.",
-                    (SQL_INSTANCE,), limits.check_cloud_sql),
+                    (SQL_INSTANCE,), resource_limits.check_cloud_sql),
     resource_policy(REDIS_LIMITS,
                     "Memorystore instances stay within GCP's limits: tier, memory, read replicas, name.",
-                    (REDIS_INSTANCE,), limits.check_redis),
+                    (REDIS_INSTANCE,), resource_limits.check_redis),
     stack_policy(CAPACITY_CAPS,
                  "Instances, connector size, database vCPUs and Redis memory stay under this environment's caps.",
                  capacity.check_capacity, capacity.CONFIG_PROPERTIES),

@@ -13,7 +13,7 @@ from typing import Any
 
 from policies import limits as gcp
 from policies.limits import fmt
-from policies.rules.limits import PROBES, service_key
+from policies.rules.resource_limits import PROBES, service_key
 from policies.rules.messages import problem
 from policies.rules.props import dig, mapping, optional_number
 from policies.rules.resources import (

@@ -1,4 +1,4 @@
-"""GCP hard limits per resource: vpc-connector-limits, cloud-run-limits, cloud-sql-limits, redis-limits.
+"""GCP hard limits per resource (vpc-connector-limits, cloud-run-limits, cloud-sql-limits, redis-limits).
 
 Every number and source URL comes from policies/limits.py, the table the config models read too.
 Fixes name the resource property and, in parentheses, the golden-path stack key that sets it.
