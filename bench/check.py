@@ -63,21 +63,23 @@ def in_process_check(args: list[str]) -> int:
 
 def stack_phases(path: Path, policy_config: Path | None, runs: int) -> dict[str, Any]:
     """plan, evaluate and report times of one stack (warm), as infra/commands/check.py runs them."""
-    from infra import offline, report
+    from infra import gate, offline
     from infra.commands import check
+    from infra.reports.formats import FORMATS, render
+    from infra.reports.model import Report, StackResult, failing
     from policies import runner
 
     plan_s, plan = median(lambda: offline.plan(path), runs)
-    config_path = policy_config or REPO / check.POLICY_CONFIG_DIR / f"{plan.config.environment}.json"
+    config_path = policy_config or gate.policy_config_path(plan.config.environment)
     config = runner.load_policy_config(config_path)
     evaluate_s, violations = median(lambda: runner.evaluate(plan.resources, config), runs)
-    result = report.Report(
-        stacks=(report.StackResult(plan.stack, path, tuple(violations), config_path,
-                                   line_of=check._line_of(path), services=tuple(plan.config.services)),),
-        policies=check.policy_infos(), root=REPO)
-    report_s, _ = median(lambda: [report.render(result, f) for f in report.FORMATS], runs)
+    result = Report(
+        stacks=(StackResult(plan.stack, path, tuple(violations), config_path,
+                            line_of=check._line_of(path), services=tuple(plan.config.services)),),
+        policies=gate.policy_infos(), root=REPO)
+    report_s, _ = median(lambda: [render(result, f) for f in FORMATS], runs)
     return {"resources": len(plan.resources), "violations": len(violations),
-            "failing": sum(report.failing(v) for v in violations),
+            "failing": sum(failing(v) for v in violations),
             "plan_s": plan_s, "evaluate_s": evaluate_s, "report_s": report_s,
             "total_s": plan_s + evaluate_s + report_s}
 
@@ -124,7 +126,7 @@ def profile_cold_check() -> dict[str, Any]:
         "  of which pulumi_gcp.compute import": cumulative("pulumi_gcp/compute/__init__.py", "<module>"),
         "  of which pulumi_docker import": cumulative("pulumi_docker/__init__.py", "<module>"),
         "evaluate (policies.runner.evaluate)": cumulative("policies/runner.py", "evaluate"),
-        "report (infra.report.render)": cumulative("infra/report.py", "render"),
+        "report (infra.reports.formats.render)": cumulative("infra/reports/formats.py", "render"),
     }
     top = sorted(((v[2], f"{Path(f).name}:{line}({name})") for (f, line, name), v in entries.items()),
                  reverse=True)[:15]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policies import contract
+
 
 @dataclass(frozen=True)
 class PoolSettings:
@@ -26,13 +28,13 @@ def settings_env(pool: PoolSettings, redis_timeout_s: float,
                  websocket: WebsocketSettings | None) -> dict[str, str]:
     """Pool and timeout settings as the variables of DESIGN.md (seconds, as strings)."""
     env = {
-        "DATABASE_POOL_SIZE": str(pool.size),
-        "DATABASE_MAX_OVERFLOW": str(pool.max_overflow),
-        "DATABASE_POOL_TIMEOUT": str(pool.timeout_s),
-        "DATABASE_POOL_RECYCLE": str(pool.recycle_s),
-        "REDIS_TIMEOUT": f"{redis_timeout_s:g}",
+        contract.DATABASE_POOL_SIZE: str(pool.size),
+        contract.DATABASE_MAX_OVERFLOW: str(pool.max_overflow),
+        contract.DATABASE_POOL_TIMEOUT: str(pool.timeout_s),
+        contract.DATABASE_POOL_RECYCLE: str(pool.recycle_s),
+        contract.REDIS_TIMEOUT: f"{redis_timeout_s:g}",
     }
     if websocket is not None:
-        env["WEBSOCKET_HEARTBEAT_TIMEOUT"] = str(websocket.heartbeat_s)
-        env["WEBSOCKET_CONNECTION_TIMEOUT"] = str(websocket.connection_timeout_s)
+        env[contract.WEBSOCKET_HEARTBEAT_TIMEOUT] = str(websocket.heartbeat_s)
+        env[contract.WEBSOCKET_CONNECTION_TIMEOUT] = str(websocket.connection_timeout_s)
     return env

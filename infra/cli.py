@@ -1,6 +1,6 @@
-"""The `infra` command: argument parsing and exit codes. Each command's body is in infra/commands/.
+"""The `infra` command: argument parsing and dispatch. Each command's body is in infra/commands/;
+exit codes are in infra/exit_codes.py, stack lookup in infra/stacks.py.
 
-Exit codes: 0 clean, 1 mandatory violations or a refused change, 2 bad input.
 Command modules are imported only when their command runs: `infra forecast` need not load the
 GCP provider SDK.
 """
@@ -12,44 +12,9 @@ import atexit
 import gc
 import os
 import sys
-from pathlib import Path
 
 from infra.config import ConfigError
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-REPO_ROOT = Path(__file__).resolve().parent.parent
-STACKS = ("local", "staging", "prod")
-
-
-class BadInput(Exception):
-    """Input the command cannot use; the message says which and why."""
-
-
-def project_root() -> Path:
-    """The folder with Pulumi.yaml: the working directory if it is one, else this checkout."""
-    cwd = Path.cwd()
-    return cwd if (cwd / "Pulumi.yaml").is_file() else REPO_ROOT
-
-
-def stack_file(name: str | None, path: str | None) -> Path:
-    """--stack NAME (a stack file of this project) or --stack-file PATH (any Pulumi.<name>.yaml)."""
-    if path:
-        return Path(path)
-    assert name is not None
-    found = project_root() / f"Pulumi.{name}.yaml"
-    if not found.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_root().glob("Pulumi.*.yaml"))
-        raise BadInput(f"no stack {name!r}: {found} does not exist (stacks here: {', '.join(known)})")
-    return found
-
-
-def all_stack_files() -> list[Path]:
-    return sorted(project_root().glob("Pulumi.*.yaml"), key=lambda p: _stack_order(p.name))
-
-
-def _stack_order(file_name: str) -> tuple[int, str]:
-    name = file_name[len("Pulumi."):-len(".yaml")]
-    return (STACKS.index(name) if name in STACKS else len(STACKS), name)
+from infra.exit_codes import EXIT_BAD_INPUT, EXIT_OK, BadInput
 
 
 def _add_stack_choice(parser: argparse.ArgumentParser, many: bool = False) -> None:
@@ -128,8 +93,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Through the package: run as a script this module is __main__, and its BadInput would be a
-    # different class from the infra.cli.BadInput the commands raise.
-    from infra import cli
-
-    sys.exit(cli.main())
+    sys.exit(main())

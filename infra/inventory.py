@@ -10,9 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from components.docker.labels import ROLE, SERVICE
 from infra.offline import CapturedResource, Plan
-from policies import limits
+from policies import contract, limits
 
 
 @dataclass(frozen=True)
@@ -47,19 +46,20 @@ def _docker_label(props: dict[str, Any], label: str) -> str | None:
 
 def _pool(env: dict[str, str]) -> dict[str, Any]:
     """The pool as size+overflow and the timeouts, from the variables the service receives."""
-    if "DATABASE_POOL_SIZE" not in env:
+    if contract.DATABASE_POOL_SIZE not in env:
         return {}
-    return {"pool": f"{env['DATABASE_POOL_SIZE']}+{env.get('DATABASE_MAX_OVERFLOW', '0')}",
-            "pool_timeout": f"{env.get('DATABASE_POOL_TIMEOUT')}s", "redis_timeout": f"{env.get('REDIS_TIMEOUT')}s"}
+    return {"pool": f"{env[contract.DATABASE_POOL_SIZE]}+{env.get(contract.DATABASE_MAX_OVERFLOW, '0')}",
+            "pool_timeout": f"{env.get(contract.DATABASE_POOL_TIMEOUT)}s",
+            "redis_timeout": f"{env.get(contract.REDIS_TIMEOUT)}s"}
 
 
 def _row(resource: CapturedResource) -> Row | None:
     p = resource.props
-    if resource.type == "gcp:vpcaccess/connector:Connector":
+    if resource.type == contract.CONNECTOR:
         return Row("connector", p["name"], {"machine_type": p.get("machineType"),
                                             "min_instances": _num(p.get("minInstances")),
                                             "max_instances": _num(p.get("maxInstances"))})
-    if resource.type == "gcp:sql/databaseInstance:DatabaseInstance":
+    if resource.type == contract.SQL_INSTANCE:
         s = p.get("settings", {})
         flags = {f["name"]: f["value"] for f in s.get("databaseFlags") or []}
         backup = s.get("backupConfiguration", {})
@@ -68,10 +68,10 @@ def _row(resource: CapturedResource) -> Row | None:
             "availability": s.get("availabilityType"), "backups": backup.get("enabled"),
             "point_in_time_recovery": backup.get("pointInTimeRecoveryEnabled"),
             "deletion_protection": p.get("deletionProtection")})
-    if resource.type == "gcp:redis/instance:Instance":
+    if resource.type == contract.REDIS_INSTANCE:
         return Row("redis", p["name"], {"tier": p.get("tier"), "memory_gb": _num(p.get("memorySizeGb")),
                                         "auth": p.get("authEnabled"), "tls": p.get("transitEncryptionMode")})
-    if resource.type == "gcp:cloudrunv2/service:Service":
+    if resource.type == contract.RUN_SERVICE:
         t = p.get("template", {})
         limits_ = (t.get("containers") or [{}])[0].get("resources", {}).get("limits", {})
         return Row("service", p["name"], {
@@ -79,8 +79,8 @@ def _row(resource: CapturedResource) -> Row | None:
             "max_instances": _num(t.get("scaling", {}).get("maxInstanceCount")),
             "concurrency": _num(t.get("maxInstanceRequestConcurrency")), "timeout": t.get("timeout"),
             "cpu": limits_.get("cpu"), "memory": limits_.get("memory"), **_pool(cloud_run_env(p))})
-    if resource.type == "docker:index/container:Container":
-        role = _docker_label(p, ROLE)
+    if resource.type == contract.CONTAINER:
+        role = _docker_label(p, contract.DOCKER_ROLE_LABEL)
         if role == "postgres":
             command = p.get("command") or []
             max_connections = next((c.split("=", 1)[1] for c in command if c.startswith("max_connections=")), None)
@@ -91,7 +91,7 @@ def _row(resource: CapturedResource) -> Row | None:
             return Row("redis", p["name"], {"maxclients": options.get("--maxclients"),
                                             "maxmemory": options.get("--maxmemory")})
         ports = ",".join(f"{_num(x.get('external'))}" for x in p.get("ports") or [])
-        return Row("container", p["name"], {"service": _docker_label(p, SERVICE), "port": ports,
+        return Row("container", p["name"], {"service": _docker_label(p, contract.DOCKER_SERVICE_LABEL), "port": ports,
                                             **_pool(docker_env(p))})
     return None
 

@@ -53,3 +53,9 @@ SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 CONTAINER = "docker:index/container:Container"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+
+
+# --- the local stack's service healthcheck ---------------------------------------------------------
+def docker_http_healthcheck(port: int, path: str) -> list[str]:
+    """The healthcheck a service container runs; busybox wget is in most slim images, curl often is not."""
+    return ["CMD-SHELL", f"wget -qO- http://127.0.0.1:{port}{path} || exit 1"]

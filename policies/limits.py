@@ -160,10 +160,8 @@ SQL_SHARED_TIERS = ("db-f1-micro", "db-g1-small")
 SQL_CUSTOM_MAX_VCPU = 96
 SQL_CUSTOM_MIN_MIB = 3840
 SQL_CUSTOM_MIB_STEP = 256
-SQL_CUSTOM_MIB_PER_VCPU = (0.9 * 1024, 6.5 * 1024)
+SQL_CUSTOM_GB_PER_VCPU = (0.9, 6.5)  # memory per vCPU, counted in units of 1024 MiB
 SQL_MAX_CONNECTIONS = Range("Cloud SQL's max_connections flag", 14, 262143, SQL_FLAGS_DOCS)
-# Default max_connections when the flag is not set. db-g1-small's 50 is UNVERIFIED (secondary copies only).
-SQL_DEFAULT_MAX_CONNECTIONS = {"db-f1-micro": 25, "db-g1-small": 50}
 SQL_AVAILABILITY = Choice("Cloud SQL availability types", ("ZONAL", "REGIONAL"), SQL_TIER_DOCS)
 SQL_LOG_RETENTION_DAYS = Range("Cloud SQL transaction log retention (days)", 1, 7, SQL_BACKUP_DOCS)
 
@@ -191,11 +189,18 @@ def sql_tier_problem(tier: str) -> str | None:
                 f"(Cloud SQL custom machine shapes, {SQL_TIER_DOCS})")
     if mib < SQL_CUSTOM_MIN_MIB:
         return f"{mib} MiB is below {SQL_CUSTOM_MIN_MIB} MiB (Cloud SQL custom machine shapes, {SQL_TIER_DOCS})"
-    low, high = (int(math.ceil(vcpus * f)) for f in SQL_CUSTOM_MIB_PER_VCPU)
+    low, high = (int(math.ceil(vcpus * gb * 1024)) for gb in SQL_CUSTOM_GB_PER_VCPU)
     if not low <= mib <= high:
         return (f"{mib} MiB for {vcpus} vCPUs is outside {low}-{high} MiB "
-                f"(Cloud SQL allows 0.9 to 6.5 GB per vCPU, {SQL_TIER_DOCS})")
+                f"(Cloud SQL allows {sql_custom_shapes()}, {SQL_TIER_DOCS})")
     return None
+
+
+def sql_custom_shapes() -> str:
+    """The custom machine shapes Cloud SQL accepts, in words, for messages."""
+    low, high = SQL_CUSTOM_GB_PER_VCPU
+    return (f"1 or an even number of vCPUs up to {SQL_CUSTOM_MAX_VCPU} and {fmt(low)} to {fmt(high)} GB per vCPU "
+            f"in multiples of {SQL_CUSTOM_MIB_STEP} MiB, at least {SQL_CUSTOM_MIN_MIB} MiB")
 
 
 def sql_tier_shape(tier: str) -> SqlTier:
@@ -263,20 +268,30 @@ def parse_cpu(value: float | int | str) -> float:
     raise ValueError(f"{value!r} is not a cpu limit such as 1, 2 or 500m ({RUN_CPU_DOCS})")
 
 
-# --- Cloud SQL connections by memory: the scaler's ceiling (infra/scaling/) ---------------------
-# Cloud SQL for PostgreSQL's documented max_connections default by instance memory, read as "what
-# this much memory is sized for": `infra scale auto` never raises max_connections above it (a person
-# can, with `infra scale set`, up to SQL_MAX_CONNECTIONS). Rows: (memory from, in GiB; connections).
-# The db-f1-micro row is verified (SQL_FAQ); the others are UNVERIFIED (secondary copies of the
-# quotas page), hence used only as the scaler's ceiling, never by a mandatory policy.
+# --- Cloud SQL connections by memory ------------------------------------------------------------
+# Cloud SQL for PostgreSQL's default max_connections by instance memory. Rows: (memory from, MiB;
+# connections). Only the first row, db-f1-micro's 25, is verified (SQL_FAQ); the others are
+# UNVERIFIED (secondary copies of the quotas page): the scaler reads them as "what this much memory
+# is sized for" and never raises max_connections above it (a person can, with `infra scale set`, up
+# to SQL_MAX_CONNECTIONS); no mandatory policy uses them.
 SQL_QUOTAS_DOCS = "https://cloud.google.com/sql/docs/postgres/quotas#maximum_concurrent_connections"
-SQL_CONNECTIONS_BY_MEMORY_GIB: tuple[tuple[float, int], ...] = (
-    (0, 25), (1.7, 50), (3.75, 100), (6, 200), (7.5, 400), (15, 500), (30, 600), (60, 800), (120, 1000))
+SQL_CONNECTIONS_BY_MEMORY_MIB: tuple[tuple[int, int], ...] = (
+    (0, 25), (1740, 50), (3840, 100), (6144, 200), (7680, 400), (15360, 500), (30720, 600), (61440, 800),
+    (122880, 1000))
+SQL_CONNECTIONS_VERIFIED_ROWS = 1
+
+
+def _connections_row(tier: str) -> int:
+    memory = sql_tier_shape(tier).memory_mib
+    return max(i for i, (since, _) in enumerate(SQL_CONNECTIONS_BY_MEMORY_MIB) if memory >= since)
 
 
 def sql_tier_connections(tier: str) -> int:
-    """The documented max_connections default for a tier's memory (see SQL_CONNECTIONS_BY_MEMORY_GIB)."""
-    if tier in SQL_DEFAULT_MAX_CONNECTIONS:
-        return SQL_DEFAULT_MAX_CONNECTIONS[tier]
-    gib = sql_tier_shape(tier).memory_mib / 1024
-    return max(connections for since, connections in SQL_CONNECTIONS_BY_MEMORY_GIB if gib >= since)
+    """The max_connections default for a tier's memory (SQL_CONNECTIONS_BY_MEMORY_MIB, mostly UNVERIFIED)."""
+    return SQL_CONNECTIONS_BY_MEMORY_MIB[_connections_row(tier)][1]
+
+
+def sql_verified_default_connections(tier: str) -> int | None:
+    """A tier's max_connections default when a verified source gives it (a policy may decide on it)."""
+    row = _connections_row(tier)
+    return SQL_CONNECTIONS_BY_MEMORY_MIB[row][1] if row < SQL_CONNECTIONS_VERIFIED_ROWS else None

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_docker as docker
 
 from components.docker.labels import labels
+from policies.contract import docker_http_healthcheck
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,7 @@ class ServiceContainer(pulumi.ComponentResource):
             ports=[{"internal": args.port, "external": args.port}],
             networks_advanced=[{"name": args.network, "aliases": [args.service]}],
             healthcheck={
-                # busybox wget is in most slim images; curl often is not
-                "tests": ["CMD-SHELL", f"wget -qO- http://127.0.0.1:{args.port}{args.health_path} || exit 1"],
+                "tests": docker_http_healthcheck(args.port, args.health_path),
                 "interval": "10s", "timeout": "5s", "retries": 5, "start_period": "20s",
             },
             labels=labels("service", args.service),

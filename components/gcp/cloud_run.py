@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_gcp import cloudrunv2, secretmanager, serviceaccount
 
+from policies.contract import RUN_PUBLIC_LABEL, RUN_SERVICE_LABEL
+
 
 @dataclass(frozen=True)
 class SecretRef:
@@ -66,7 +68,7 @@ class CloudRunService(pulumi.ComponentResource):
             location=args.region,
             ingress="INGRESS_TRAFFIC_ALL",
             deletion_protection=args.deletion_protection,
-            labels={"golden-path-service": args.service, "golden-path-public": str(args.public).lower()},
+            labels={RUN_SERVICE_LABEL: args.service, RUN_PUBLIC_LABEL: str(args.public).lower()},
             template={
                 "service_account": self.account.email,
                 "timeout": f"{args.request_timeout_s}s",

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra import cli, config, metrics
+from infra import config, metrics
+from infra.exit_codes import EXIT_OK, BadInput
 from infra.scaling.forecast import FLAG_DAYS, THRESHOLD, Forecast, describe, forecast
+from infra.stacks import stack_file
 from policies.limits import fmt
 
 if TYPE_CHECKING:
@@ -28,14 +30,14 @@ def run(args: argparse.Namespace) -> int:
     chart_path = Path(args.chart) if args.chart else None
     if chart_path is not None:
         if chart_path.suffix.lower() != ".png":
-            raise cli.BadInput(f"--chart {args.chart}: the chart is a PNG; name the file *.png")
+            raise BadInput(f"--chart {args.chart}: the chart is a PNG; name the file *.png")
         if not chart_path.parent.is_dir():
-            raise cli.BadInput(f"--chart {args.chart}: folder {chart_path.parent} does not exist")
-    cfg = config.load(cli.stack_file(args.stack, args.stack_file))
+            raise BadInput(f"--chart {args.chart}: folder {chart_path.parent} does not exist")
+    cfg = config.load(stack_file(args.stack, args.stack_file))
     try:
         samples = metrics.load(args.metrics, cfg, now=datetime.now(UTC))
     except metrics.MetricsError as exc:
-        raise cli.BadInput(str(exc)) from None
+        raise BadInput(str(exc)) from None
     as_of = max(s.timestamp for s in samples)
     forecasts = forecast(cfg, samples, as_of)
     print(report(cfg.stack, forecasts, as_of, len(samples)))
@@ -44,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             figure.savefig(chart_path, format="png", dpi=100)
         except OSError as exc:
-            raise cli.BadInput(f"--chart {args.chart}: cannot write: {exc.strerror}") from None
+            raise BadInput(f"--chart {args.chart}: cannot write: {exc.strerror}") from None
         print(f"chart: {chart_path}")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def report(stack: str, forecasts: list[Forecast], as_of: datetime, samples: int) -> str:

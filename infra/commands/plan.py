@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from infra import inventory, offline
-from infra.cli import EXIT_OK, all_stack_files, stack_file
+from infra.exit_codes import EXIT_OK
+from infra.stacks import all_stack_files, stack_file
 
 # Property names whose values are never printed, whatever the mocks made up for them.
 HIDDEN_PROPS = ("secretData", "password", "authString", "result")

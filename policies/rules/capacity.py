@@ -10,20 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies import limits as gcp
+from policies.contract import CONNECTOR, REDIS_INSTANCE, SQL_INSTANCE
 from policies.limits import fmt
 from policies.rules.messages import problem
 from policies.rules.props import dig, optional_number
-from policies.rules.resources import (
-    CONNECTOR,
-    REDIS_INSTANCE,
-    SQL_INSTANCE,
-    Resource,
-    StackReport,
-    display_name,
-    is_workload,
-    max_instances,
-    where,
-)
+from policies.rules.resources import Resource, StackReport, display_name, is_workload, max_instances, where
 
 CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
     "maxInstancesPerService": {"type": "integer", "minimum": 1,

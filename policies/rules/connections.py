@@ -13,12 +13,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from policies import contract
 from policies import limits as gcp
+from policies.contract import RUN_SERVICE
 from policies.limits import fmt
 from policies.rules.messages import problem
 from policies.rules.props import dig, number
 from policies.rules.resources import (
-    RUN_SERVICE,
     Count,
     Pool,
     Resource,
@@ -40,7 +41,7 @@ CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
     "reservedConnections": {"type": "integer", "minimum": 0, "default": 10,
                             "description": "Connections kept for superusers, migrations and operators."},
 }
-POOL_KEYS = "DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW (services.<name>.pool or database.pool)"
+POOL_KEYS = f"{contract.DATABASE_POOL_SIZE} + {contract.DATABASE_MAX_OVERFLOW} (services.<name>.pool or database.pool)"
 
 
 def budget(limit: float, headroom: float, reserved: float) -> int:
@@ -79,7 +80,7 @@ def _attribute(users: list[tuple[Resource, Pool, Count]],
     result: dict[Resource, list[tuple[Resource, Pool, Count]]] = {db: [] for db in databases}
     names = {name: db for db in databases for name in host_names(db)}
     for user in users:
-        host_var = env_dict(user[0]).get("DATABASE_HOST")
+        host_var = env_dict(user[0]).get(contract.DATABASE_HOST)
         host = host_var.value if host_var is not None else None
         target = databases[0] if len(databases) == 1 else names.get(host) if isinstance(host, str) else None
         for db in [target] if target is not None else databases:

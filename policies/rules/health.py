@@ -8,26 +8,20 @@ no-port-conflicts: no two Docker containers publish the same host port.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from policies import contract
 from policies import limits as gcp
+from policies.contract import CONTAINER, RUN_SERVICE, docker_http_healthcheck
 from policies.limits import fmt
 from policies.rules.messages import problem
 from policies.rules.props import dig, elements, optional_number
-from policies.rules.resources import (
-    CONTAINER,
-    RUN_SERVICE,
-    StackReport,
-    display_name,
-    docker_role,
-    env_dict,
-    host_names,
-    run_containers,
-    where,
-)
+from policies.rules.resources import StackReport, display_name, docker_role, env_dict, host_names, run_containers, where
 
-HOSTS = (("DATABASE_HOST", "postgres"), ("REDIS_HOST", "redis"))
+HEALTHCHECK_EXAMPLE = json.dumps(docker_http_healthcheck(8080, "/healthz"))  # what the platform runs
+HOSTS = ((contract.DATABASE_HOST, "postgres"), (contract.REDIS_HOST, "redis"))
 ANY_ADDRESS = ("", "0.0.0.0", "::")
 
 
@@ -56,7 +50,7 @@ def _check_service_container(resource: Any, containers: list[Any], by_name: Mapp
     if not tests or tests[0] == "NONE":
         report(resource, problem(at, f"has no healthcheck, so Docker cannot tell a hung service from a healthy one "
                                      f"({gcp.DOCKER_HEALTHCHECK_DOCS})",
-                                 "add healthcheck.tests, e.g. [\"CMD\", \"curl\", \"-f\", \"http://localhost:8080/healthz\"]"))
+                                 f"add healthcheck.tests, e.g. {HEALTHCHECK_EXAMPLE}"))
     depends_on = {d.urn for d in resource.dependencies}
     depends_on.update(d.urn for deps in resource.property_dependencies.values() for d in deps)
     env = env_dict(resource)

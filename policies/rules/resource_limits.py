@@ -96,7 +96,8 @@ def check_cloud_run(resource: Resource, config: Mapping[str, Any], report: Repor
         seconds = gcp.parse_duration_s(known(timeout, "template.timeout"))
         if bad := gcp.RUN_TIMEOUT_S.problem(seconds):
             report(problem(at, f"request timeout {bad}",
-                           f"set template.timeout within 1s-3600s ({service_key(resource, 'request_timeout_s')})"))
+                           f"set template.timeout within {gcp.RUN_TIMEOUT_S.allowed()} seconds "
+                           f"({service_key(resource, 'request_timeout_s')})"))
 
     concurrency = optional_number(dig(template, "maxInstanceRequestConcurrency"), "maxInstanceRequestConcurrency")
     if concurrency is not None and (bad := gcp.RUN_CONCURRENCY.problem(concurrency)):
@@ -137,7 +138,7 @@ def _check_container(resource: Resource, at: str, index: int, container: Mapping
         report(problem(at, f"{label}: cpu {bad}", f"use a cpu Cloud Run offers ({service_key(resource, 'cpu')})"))
     if bad := gcp.RUN_MEMORY_MIB.problem(memory):
         report(problem(at, f"{label}: memory {bad}",
-                       f"set memory within 512Mi-32Gi ({service_key(resource, 'memory')})"))
+                       f"set memory within {gcp.RUN_MEMORY_MIB.allowed()} MiB ({service_key(resource, 'memory')})"))
     if bad := gcp.cpu_memory_problem(cpu, memory):
         report(problem(at, f"{label}: {bad}", f"raise cpu or lower memory ({service_key(resource, 'cpu')})"))
     effective = gcp.RUN_DEFAULT_CONCURRENCY if concurrency is None else concurrency
@@ -169,9 +170,8 @@ def check_cloud_sql(resource: Resource, config: Mapping[str, Any], report: Repor
 
     tier = dig(settings, "tier")
     if tier is not None and (bad := gcp.sql_tier_problem(known(tier, "settings.tier"))):
-        report(problem(at, f"tier {bad}", "use db-custom-<vCPUs>-<MiB> with 1 or an even number of vCPUs and "
-                                          "0.9-6.5 GB per vCPU in multiples of 256 MiB, e.g. db-custom-2-7680 "
-                                          "(database.tier)"))
+        report(problem(at, f"tier {bad}", f"use db-custom-<vCPUs>-<MiB> with {gcp.sql_custom_shapes()}, "
+                                          "e.g. db-custom-2-7680 (database.tier)"))
 
     availability = dig(settings, "availabilityType")
     if isinstance(availability, str) and (bad := gcp.SQL_AVAILABILITY.problem(availability)):
@@ -199,7 +199,7 @@ def check_redis(resource: Resource, config: Mapping[str, Any], report: Report) -
     name = dig(props, "name")
     if isinstance(name, str) and not re.match(gcp.REDIS_NAME_PATTERN, name):
         report(problem(at, f"name {name!r} does not match {gcp.REDIS_NAME_PATTERN} ({gcp.REDIS_SPEC})",
-                       "use 2-41 lowercase letters, digits and hyphens, starting with a letter"))
+                       f"use a name matching {gcp.REDIS_NAME_PATTERN}"))
 
     tier = dig(props, "tier")
     if isinstance(tier, str) and (bad := gcp.REDIS_TIERS.problem(tier)):

@@ -8,21 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from policies import limits
+from policies import contract, limits
+from policies.contract import CONNECTOR, CONTAINER, DOCKER_ROLE_LABEL, REDIS_INSTANCE, RUN_SERVICE, SQL_INSTANCE
 from policies.rules.props import dig, elements, known, mapping, number
-
-CONNECTOR = "gcp:vpcaccess/connector:Connector"
-RUN_SERVICE = "gcp:cloudrunv2/service:Service"
-RUN_IAM_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
-RUN_IAM_BINDING = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
-RUN_IAM_POLICY = "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy"
-SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
-REDIS_INSTANCE = "gcp:redis/instance:Instance"
-CONTAINER = "docker:index/container:Container"
-RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
-
-ROLE_LABEL = "golden-path.role"  # on Docker containers: postgres | redis | service
-PUBLIC_LABEL = "golden-path-public"  # on Cloud Run services: "true" allows allUsers to invoke
 
 
 class Resource(Protocol):
@@ -47,7 +35,7 @@ def display_name(resource: Resource) -> str:
 def kind(resource: Resource) -> str:
     """How messages name a resource's type."""
     if resource.resource_type == CONTAINER:
-        role = docker_labels(resource).get(ROLE_LABEL)
+        role = docker_labels(resource).get(DOCKER_ROLE_LABEL)
         return f"{role} container" if role else "container"
     return {
         CONNECTOR: "VPC connector",
@@ -80,7 +68,7 @@ def docker_labels(resource: Resource) -> dict[str, str]:
 
 
 def docker_role(resource: Resource) -> str | None:
-    return docker_labels(resource).get(ROLE_LABEL) if resource.resource_type == CONTAINER else None
+    return docker_labels(resource).get(DOCKER_ROLE_LABEL) if resource.resource_type == CONTAINER else None
 
 
 # --- environment variables ----------------------------------------------------------------------
@@ -182,10 +170,10 @@ class Pool:
 def pool(resource: Resource) -> Pool | None:
     """The workload's database pool; None when it sets no DATABASE_POOL_SIZE (it uses no database)."""
     env = env_dict(resource)
-    size = env_number(env, "DATABASE_POOL_SIZE")
+    size = env_number(env, contract.DATABASE_POOL_SIZE)
     if size is None:
         return None
-    overflow = env_number(env, "DATABASE_MAX_OVERFLOW")
+    overflow = env_number(env, contract.DATABASE_MAX_OVERFLOW)
     return Pool(size, limits.POOL_DEFAULT_MAX_OVERFLOW if overflow is None else overflow)
 
 
@@ -202,7 +190,8 @@ def max_connections(resource: Resource) -> Count | None:
             if dig(flag, "name") == "max_connections":
                 return Count(number(dig(flag, "value"), "the max_connections flag"), "its max_connections flag")
         tier = dig(resource.props, "settings", "tier")
-        default = limits.SQL_DEFAULT_MAX_CONNECTIONS.get(tier) if isinstance(tier, str) else None
+        valid = isinstance(tier, str) and limits.sql_tier_problem(tier) is None
+        default = limits.sql_verified_default_connections(tier) if valid else None
         if default is None:
             return None
         return Count(default, f"tier {tier}'s default, {limits.SQL_FAQ}")

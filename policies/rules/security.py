@@ -25,27 +25,20 @@ from typing import Any
 
 from policies import clock
 from policies import limits as gcp
-from policies.rules.messages import problem
-from policies.rules.props import dig, elements, known, mapping
-from policies.rules.resources import (
+from policies.contract import (
     CONTAINER,
-    PUBLIC_LABEL,
     RANDOM_PASSWORD,
     REDIS_INSTANCE,
     RUN_IAM_BINDING,
     RUN_IAM_MEMBER,
     RUN_IAM_POLICY,
+    RUN_PUBLIC_LABEL,
     RUN_SERVICE,
     SQL_INSTANCE,
-    EnvVar,
-    Report,
-    Resource,
-    StackReport,
-    display_name,
-    env_dict,
-    env_vars,
-    where,
 )
+from policies.rules.messages import problem
+from policies.rules.props import dig, elements, known, mapping
+from policies.rules.resources import EnvVar, Report, Resource, StackReport, display_name, env_dict, env_vars, where
 
 ENVIRONMENTS = ("local", "staging", "prod")
 CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
@@ -155,12 +148,12 @@ def _check_invokers(resource: Resource, services: Mapping[str, Resource], report
     at = f"IAM grant {resource.name}"
     if service is None:
         report(resource, problem(at, f"lets {', '.join(members)} invoke Cloud Run service {service_name or target!r}, "
-                                     f"which is not in this stack, so its {PUBLIC_LABEL} label cannot be checked "
+                                     f"which is not in this stack, so its {RUN_PUBLIC_LABEL} label cannot be checked "
                                      f"({gcp.RUN_PUBLIC_ACCESS_DOCS})",
                                  "grant roles/run.invoker to specific principals, or manage the service here"))
-    elif dig(service.props, "labels", PUBLIC_LABEL) != "true":
+    elif dig(service.props, "labels", RUN_PUBLIC_LABEL) != "true":
         report(resource, problem(at, f"lets {', '.join(members)} invoke Cloud Run service {service_name}, which is "
-                                     f"not labelled {PUBLIC_LABEL}: \"true\" ({gcp.RUN_PUBLIC_ACCESS_DOCS})",
+                                     f"not labelled {RUN_PUBLIC_LABEL}: \"true\" ({gcp.RUN_PUBLIC_ACCESS_DOCS})",
                                  f"remove the grant, or mark the service public (services.{service_name}.public: "
                                  "true) in a reviewed change"))
 

@@ -11,24 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from policies import contract
 from policies import limits as gcp
+from policies.contract import RUN_SERVICE
 from policies.limits import fmt
-from policies.rules.resource_limits import PROBES, service_key
 from policies.rules.messages import problem
 from policies.rules.props import dig, mapping, optional_number
-from policies.rules.resources import (
-    RUN_SERVICE,
-    Report,
-    Resource,
-    env_dict,
-    env_number,
-    request_timeout_s,
-    run_containers,
-    where,
-)
+from policies.rules.resource_limits import PROBES, service_key
+from policies.rules.resources import Report, Resource, env_dict, env_number, request_timeout_s, run_containers, where
 
-WAITS = (("DATABASE_POOL_TIMEOUT", "database.pool.timeout_s", gcp.SQLALCHEMY_POOL),
-         ("REDIS_TIMEOUT", "redis.timeout_s", gcp.RUN_TIMEOUT_DOCS))
+WAITS = ((contract.DATABASE_POOL_TIMEOUT, "database.pool.timeout_s", gcp.SQLALCHEMY_POOL),
+         (contract.REDIS_TIMEOUT, "redis.timeout_s", gcp.RUN_TIMEOUT_DOCS))
 
 
 def check_timeouts(resource: Resource, config: Mapping[str, Any], report: Report) -> None:
@@ -45,21 +38,22 @@ def check_timeouts(resource: Resource, config: Mapping[str, Any], report: Report
                                    f"ends the request before the wait gives up ({gcp.RUN_TIMEOUT_DOCS}; {source})",
                                f"lower {key} below {fmt(request)} or raise {request_key}"))
 
-    heartbeat = env_number(env, "WEBSOCKET_HEARTBEAT_TIMEOUT")
-    connection = env_number(env, "WEBSOCKET_CONNECTION_TIMEOUT")
+    heartbeat_var, connection_var = contract.WEBSOCKET_HEARTBEAT_TIMEOUT, contract.WEBSOCKET_CONNECTION_TIMEOUT
+    heartbeat = env_number(env, heartbeat_var)
+    connection = env_number(env, connection_var)
     if heartbeat is not None and connection is not None and heartbeat >= connection:
-        report(problem(at, f"WEBSOCKET_HEARTBEAT_TIMEOUT {fmt(heartbeat)}s is not below "
-                           f"WEBSOCKET_CONNECTION_TIMEOUT {fmt(connection)}s: the connection closes before a "
+        report(problem(at, f"{heartbeat_var} {fmt(heartbeat)}s is not below "
+                           f"{connection_var} {fmt(connection)}s: the connection closes before a "
                            f"missed heartbeat is noticed ({gcp.RUN_WEBSOCKETS_DOCS})",
                        "lower services.<name>.websocket.heartbeat_s below connection_timeout_s"))
     if request is not None:
         if connection is not None and connection > request:
-            report(problem(at, f"WEBSOCKET_CONNECTION_TIMEOUT {fmt(connection)}s is above the request timeout "
+            report(problem(at, f"{connection_var} {fmt(connection)}s is above the request timeout "
                                f"{fmt(request)}s: Cloud Run closes a websocket when its request times out "
                                f"({gcp.RUN_WEBSOCKETS_DOCS})",
                            f"lower websocket.connection_timeout_s to at most {fmt(request)} or raise {request_key}"))
         elif connection is None and heartbeat is not None and heartbeat >= request:
-            report(problem(at, f"WEBSOCKET_HEARTBEAT_TIMEOUT {fmt(heartbeat)}s is not below the request timeout "
+            report(problem(at, f"{heartbeat_var} {fmt(heartbeat)}s is not below the request timeout "
                                f"{fmt(request)}s ({gcp.RUN_WEBSOCKETS_DOCS})",
                            f"lower websocket.heartbeat_s below {fmt(request)}"))
         _check_probes(resource, at, report)
