@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policies import limits as gcp
+from policies.contract import RUN_SERVICE_LABEL
 from policies.limits import fmt
 from policies.rules.messages import problem
 from policies.rules.props import dig, elements, known, mapping, optional_number
@@ -21,7 +22,7 @@ from policies.rules.resources import Report, Resource, run_containers, where
 def service_key(resource: Resource, field: str) -> str:
     """The stack key of a Cloud Run service's setting, e.g. services.api.cpu."""
     labels = dig(resource.props, "labels")
-    service = dig(labels, "golden-path-service") if isinstance(labels, Mapping) else None
+    service = dig(labels, RUN_SERVICE_LABEL) if isinstance(labels, Mapping) else None
     return f"services.{service if isinstance(service, str) else '<service>'}.{field}"
 
 
