@@ -1,27 +1,21 @@
-"""The pack as the Pulumi CLI sees it: its files, its policies, and policies/__main__.py served over
-the Analyzer gRPC protocol (started the way the CLI starts it: `python -u -m pulumi.policy ADDR .`
-from inside policies/), called with the protobufs in pulumi.runtime.proto."""
+"""The pack as the Pulumi CLI sees it: its policies, and policies/__main__.py served over the Analyzer gRPC
+protocol (tests/pack_server.py starts it the way the CLI does), called with the protobufs in pulumi.runtime.proto."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
-import grpc
 import jsonschema
 import pytest
-from google.protobuf import empty_pb2, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2
 
 from policies.pack import PACK_NAME, POLICIES, POLICY_NAMES
 from policies.policy_config import schema_problems
+from tests.pack_server import analyze_request, analyze_stack_request, configure
 from tests.policy_fixtures import CONFIG_DIR, docker_stack, find, patch, run_service
 
-POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
 EXPECTED_NAMES = ("vpc-connector-limits", "cloud-run-limits", "cloud-sql-limits", "redis-limits", "capacity-caps",
                   "connection-budget", "timeout-coherence", "security-baseline", "no-plaintext-secrets",
                   "no-bypass-flags", "health-checks", "no-port-conflicts")
@@ -36,16 +30,6 @@ def test_connection_budget_is_a_stack_policy():
     kinds = {p.name: type(p).__name__ for p in POLICIES}
     assert kinds["connection-budget"] == "StackValidationPolicy"
     assert kinds["vpc-connector-limits"] == "ResourceValidationPolicy"
-
-
-def test_pack_files():
-    yaml_text = (POLICIES_DIR / "PulumiPolicy.yaml").read_text()
-    for line in ("name: python", "toolchain: pip", "virtualenv: venv", "version: "):
-        assert line in yaml_text
-    requirements = (POLICIES_DIR / "requirements.txt").read_text().split()
-    assert "-e" in requirements and ".." in requirements
-    assert any(r.startswith("pulumi-policy==") for r in requirements)
-    assert any(r.startswith("pulumi==") for r in requirements)
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=POLICY_NAMES)
@@ -80,44 +64,9 @@ def test_our_schema_check_agrees_with_jsonschema(value):
     assert bool(ours) == bool(theirs), (ours, theirs)
 
 
-# --- the pack over the Analyzer protocol --------------------------------------------------------
-@pytest.fixture(scope="module")
-def analyzer():
-    env = {**os.environ, "PYTHONPATH": str(POLICIES_DIR.parent)}
-    process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."], cwd=POLICIES_DIR,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
-        port = process.stdout.readline().decode().strip()
-        if not port.isdigit():
-            process.kill()
-            pytest.fail(f"the pack did not print its port: {port!r} {process.stderr.read().decode()[-2000:]}")
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        channel.close()
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def struct(value: dict) -> struct_pb2.Struct:
-    message = struct_pb2.Struct()
-    message.update(value)
-    return message
-
-
-def configure(stub, config: dict) -> None:
-    policy_config = {}
-    for name, entry in config.items():
-        level = analyzer_pb2.MANDATORY if entry.get("enforcementLevel", "mandatory") == "mandatory" \
-            else analyzer_pb2.ADVISORY
-        properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
-        policy_config[name] = analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=struct(properties))
-    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config))
-
-
+# --- the pack over the Analyzer protocol (the `analyzer` fixture: tests/conftest.py) -------------
 def analyze(stub, resource):
-    return stub.Analyze(analyzer_pb2.AnalyzeRequest(type=resource.type, properties=struct(resource.props),
-                                                    urn=resource.urn, name=resource.name))
+    return stub.Analyze(analyze_request(resource))
 
 
 def test_analyzer_info_lists_every_policy_with_its_schema(analyzer):
@@ -152,21 +101,15 @@ def test_a_waived_violation_is_not_a_diagnostic_but_a_not_applicable_note(analyz
     response = analyze(analyzer, run_service(cpu="9", memory="4Gi"))
     assert list(response.diagnostics) == []
     (note,) = [n for n in response.not_applicable if n.policy_name == "cloud-run-limits"]
-    assert note.reason.startswith("waived: cloud-run-limits on gp-prod-api: migration (owner team-api")
+    assert note.reason.startswith("waived: cloud-run-limits on service-api-service: migration (owner team-api")
 
 
 def test_analyze_stack_links_resources_and_reports_by_urn(analyzer):
     configure(analyzer, {"security-baseline": {"environment": "local"}, "no-bypass-flags": {"environment": "local"}})
     stack = docker_stack()
-    api = find(stack, "gp-local-api")
+    api = find(stack, "service-api-container")
     detached = type(api)(api.urn, api.type, api.name, api.props)  # no dependencies on postgres / redis
-    resources = []
-    for r in [detached if r.urn == api.urn else r for r in stack]:
-        resources.append(analyzer_pb2.AnalyzerResource(
-            type=r.type, properties=struct(r.props), urn=r.urn, name=r.name, dependencies=list(r.dependencies),
-            propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
-                                  for k, v in r.property_dependencies.items()}))
-    response = analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources))
+    response = analyzer.AnalyzeStack(analyze_stack_request([detached if r.urn == api.urn else r for r in stack]))
     found = {(d.policyName, d.urn) for d in response.diagnostics}
     assert ("health-checks", api.urn) in found
     assert ("no-plaintext-secrets", api.urn) in found  # its envs no longer depend on the generated password

