@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -11,9 +10,10 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policies import clock
+from policies.contract import CONTAINER, DATABASE_HOST
 from policies.pack import POLICIES, POLICY_NAMES
+from policies.runner import evaluate
 from tests.policy_fixtures import (
-    CONTAINER,
     LOCAL_CONFIG,
     PROD_CONFIG,
     connector,
@@ -24,11 +24,11 @@ from tests.policy_fixtures import (
     random_password,
     redis_instance,
     run_env,
+    run_policy,
     run_service,
     service_container,
     sql_instance,
     swap,
-    violations,
     with_config,
 )
 
@@ -58,7 +58,7 @@ def malformed_stack():
 
 @pytest.mark.parametrize("policy", POLICY_NAMES)
 def test_every_policy_fails_closed_on_malformed_input(policy):
-    found = violations(malformed_stack(), policy)
+    found = run_policy(policy, malformed_stack())
     closed = [v for v in found if "failing closed" in v.message]
     assert closed, found
     assert all(v.enforcement == "mandatory" and not v.waived for v in closed)
@@ -66,23 +66,23 @@ def test_every_policy_fails_closed_on_malformed_input(policy):
 
 
 def test_a_crash_on_one_resource_does_not_hide_other_resources():
-    found = violations([patch(run_service("web"), "template.containers", "oops"), run_service(cpu="9", memory="4Gi")],
-                       "cloud-run-limits")
-    assert {v.resource for v in found} == {"gp-prod-web", "gp-prod-api"}
+    found = run_policy("cloud-run-limits", [patch(run_service("web"), "template.containers", "oops"),
+                                            run_service(cpu="9", memory="4Gi")])
+    assert {v.resource for v in found} == {"service-web-service", "service-api-service"}
 
 
 def test_a_stack_policy_blames_the_resource_it_cannot_read_and_checks_the_rest():
     stack = docker_stack()
-    broken = patch(find(stack, "gp-local-web"), "envs", {"K": "V"})
-    unhealthy = patch(find(stack, "gp-local-api"), "healthcheck", None)
-    found = violations(swap(swap(stack, broken), unhealthy), "health-checks", LOCAL_CONFIG)
+    broken = patch(find(stack, "service-web-container"), "envs", {"K": "V"})
+    unhealthy = patch(find(stack, "service-api-container"), "healthcheck", None)
+    found = run_policy("health-checks", swap(swap(stack, broken), unhealthy), LOCAL_CONFIG)
     assert {(v.resource, "failing closed" in v.message) for v in found} == {
-        ("gp-local-web", True), ("gp-local-api", False)}
+        ("service-web-container", True), ("service-api-container", False)}
 
 
 def test_a_crash_only_the_combination_causes_is_blamed_on_the_stack():
     database = patch(sql_instance(), "settings", "db-custom-2-7680")  # read only when a service uses it
-    (v,) = violations([database, run_service()], "connection-budget")
+    (v,) = run_policy("connection-budget", [database, run_service()])
     assert v.resource == "stack" and "failing closed" in v.message
 
 
@@ -94,40 +94,39 @@ def waiver(resource="gp-prod-api", expires="2026-12-31", **extra):
 
 def test_active_waiver_marks_the_violation_waived():
     config = with_config("cloud-run-limits", waivers=[waiver("gp-prod-a*")])
-    (v,) = violations([run_service(cpu="9", memory="4Gi")], "cloud-run-limits", config)
-    assert v.waived and v.enforcement == "mandatory" and v.resource == "gp-prod-api"
+    (v,) = run_policy("cloud-run-limits", [run_service(cpu="9", memory="4Gi")], config)
+    assert v.waived and v.enforcement == "mandatory" and v.resource == "service-api-service"
     assert "cpu 9 is above 8" in v.message
     assert "(waived: load test until the new tier lands (owner team-api, until 2026-12-31))" in v.message
 
 
 def test_waiver_holds_through_its_expiry_date_and_then_reports_since_when():
     on_the_day = with_config("cloud-run-limits", waivers=[waiver(expires="2026-11-22")])
-    assert violations([run_service(cpu="9", memory="4Gi")], "cloud-run-limits", on_the_day)[0].waived
+    assert run_policy("cloud-run-limits", [run_service(cpu="9", memory="4Gi")], on_the_day)[0].waived
     expired = with_config("cloud-run-limits", waivers=[waiver(expires="2026-11-21")])
-    (v,) = violations([run_service(cpu="9", memory="4Gi")], "cloud-run-limits", expired)
+    (v,) = run_policy("cloud-run-limits", [run_service(cpu="9", memory="4Gi")], expired)
     assert not v.waived
     assert "waiver 'gp-prod-api' by team-api expired on 2026-11-21" in v.message
 
 
 def test_waiver_matches_the_pulumi_name_too_and_only_its_own_policy():
-    renamed = replace(run_service(cpu="9", memory="4Gi"), name="service-api-service")
-    config = with_config("cloud-run-limits", waivers=[waiver("service-api-*")])
-    (v,) = violations([renamed], "cloud-run-limits", config)
+    config = with_config("cloud-run-limits", waivers=[waiver("service-api-*")])  # its cloud name is gp-prod-api
+    (v,) = run_policy("cloud-run-limits", [run_service(cpu="9", memory="4Gi")], config)
     assert v.waived and v.resource == "service-api-service"
-    config["timeout-coherence"] = {"waivers": [waiver()]}
-    assert not violations([run_service(cpu="9", memory="4Gi")], "cloud-run-limits", config)[0].waived
+    other_policy = with_config("timeout-coherence", waivers=[waiver()])
+    assert not run_policy("cloud-run-limits", [run_service(cpu="9", memory="4Gi")], other_policy)[0].waived
 
 
 def test_stack_wide_findings_are_waived_by_the_name_stack():
     config = with_config("capacity-caps", maxTotalInstances=10, waivers=[waiver("stack")])
-    (v,) = violations(gcp_stack(), "capacity-caps", config)
+    (v,) = run_policy("capacity-caps", gcp_stack(), config)
     assert v.waived and v.resource == "stack"
 
 
 def test_stack_policy_waivers_name_the_offending_resource():
-    config = with_config("connection-budget", waivers=[waiver("gp-prod-db")])
-    (v,) = violations(swap(gcp_stack(), sql_instance(max_connections=100)), "connection-budget", config)
-    assert v.waived and v.resource == "gp-prod-db" and v.resource_type.startswith("gcp:sql/")
+    config = with_config("connection-budget", waivers=[waiver("gp-prod-pg")])
+    (v,) = run_policy("connection-budget", swap(gcp_stack(), sql_instance(max_connections=100)), config)
+    assert v.waived and v.resource == "database-instance" and v.resource_type.startswith("gcp:sql/")
 
 
 def resource_args(resource, config):
@@ -146,7 +145,7 @@ def test_waived_violations_never_reach_report_violation():
     with pytest.raises(_NotApplicableError) as raised:
         policy("cloud-run-limits").validate(args, lambda message, urn=None: reported.append(message))
     assert reported == []
-    assert raised.value.reason.startswith("waived: cloud-run-limits on gp-prod-api: load test")
+    assert raised.value.reason.startswith("waived: cloud-run-limits on service-api-service: load test")
 
 
 def test_unwaived_and_waived_together():
@@ -168,19 +167,20 @@ def test_a_malformed_waiver_fails_closed_under_the_engine():
 
 # --- values not known until deploy (preview) ----------------------------------------------------
 def test_an_unknown_value_a_check_needs_gives_the_analyzers_advisory_note():
-    found = violations([patch(run_service(), "template.timeout", UNKNOWN_STRING_VALUE)], "cloud-run-limits")
+    found = run_policy("cloud-run-limits", [patch(run_service(), "template.timeout", UNKNOWN_STRING_VALUE)])
     (v,) = found
     assert v.enforcement == "advisory" and "can't run policy cloud-run-limits before deploy" in v.message
 
 
 def test_unknown_values_a_check_does_not_need_change_nothing():
     service = patch(run_service(), "template.vpcAccess.connector", UNKNOWN_STRING_VALUE)
-    service = patch(service, "template.containers.0.envs.0.value", UNKNOWN_STRING_VALUE)  # DATABASE_HOST
-    assert violations([service, sql_instance()], None, PROD_CONFIG) == []
+    host = [e["name"] for e in service.props["template"]["containers"][0]["envs"]].index(DATABASE_HOST)
+    service = patch(service, f"template.containers.0.envs.{host}.value", UNKNOWN_STRING_VALUE)
+    assert evaluate([service, sql_instance()], PROD_CONFIG) == []
 
 
 def test_unknown_docker_env_entries_are_skipped():
     envs = [*service_container().props["envs"], UNKNOWN_STRING_VALUE]
     container = patch(service_container(), "envs", envs)
     assert container.type == CONTAINER
-    assert [v for v in violations([random_password(), container], None) if v.policy != "health-checks"] == []
+    assert [v for v in evaluate([random_password(), container], PROD_CONFIG) if v.policy != "health-checks"] == []

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from infra import inventory, offline
 from infra.config import ConfigError
 from tests.conftest import REPO, STACKS
 
-INVENTORIES = Path(__file__).parent / "inventories"
+INVENTORIES = REPO / "tests" / "inventories"
 
 
 @pytest.fixture(scope="module")
@@ -72,32 +70,3 @@ def test_outputs(plans) -> None:
     assert plans["prod"].outputs["redis_port"] == 6378  # TLS
     assert plans["staging"].outputs["redis_port"] == 6379
     assert set(plans["local"].outputs["service_urls"]) == {"api", "web", "worker"}
-
-
-def test_program_runs_the_way_the_pulumi_cli_runs_it(tmp_path: Path) -> None:
-    """runpy on infra/ (so infra/ is sys.path[0]), config from the environment as the CLI passes it."""
-    from infra import config, stackfile
-
-    harness = tmp_path / "harness.py"
-    harness.write_text(
-        "import json, runpy, sys, pulumi\n"
-        "from pulumi.runtime import mocks\n"
-        "class M(pulumi.runtime.Mocks):\n"
-        "    def new_resource(self, args): return args.name + '-id', dict(args.inputs)\n"
-        "    def call(self, args): return {}\n"
-        "monitor = mocks.MockMonitor(M())\n"
-        "mocks.set_mocks(M(), project='golden-path', stack='staging', preview=True, monitor=monitor)\n"
-        "from pulumi.runtime.stack import run_pulumi_func\n"
-        "from pulumi.runtime.sync_await import _sync_await\n"
-        "_sync_await(run_pulumi_func(lambda: runpy.run_path(sys.argv[1], run_name='__main__')))\n"
-        "import platform\n"
-        "print(json.dumps({'types': sorted({r.urn.split('::')[2] for r in monitor.resources.values()}),\n"
-        "                  'stdlib_platform': hasattr(platform, 'python_version')}))\n")
-    env = {**os.environ, "PULUMI_CONFIG": json.dumps(
-        config.to_pulumi_config(stackfile.read(REPO / "Pulumi.staging.yaml").config))}
-    done = subprocess.run([sys.executable, str(harness), str(REPO / "infra")], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["stdlib_platform"] is True
-    assert "golden-path:gcp:CloudRunService$gcp:cloudrunv2/service:Service" in result["types"]

@@ -5,34 +5,31 @@ from __future__ import annotations
 import pytest
 
 from policies import limits
-from tests.policy_fixtures import connector, patch, redis_instance, run_service, sql_instance, violations
-
-
-def messages(resource, policy):
-    return [v.message for v in violations([resource], policy)]
+from policies.pack import CLOUD_RUN_LIMITS, CLOUD_SQL_LIMITS, REDIS_LIMITS, VPC_CONNECTOR_LIMITS
+from tests.policy_fixtures import connector, messages, patch, redis_instance, run_policy, run_service, sql_instance
 
 
 # --- vpc-connector-limits -----------------------------------------------------------------------
 @pytest.mark.parametrize("key, inside, outside", [
-    ("minInstances", 2, 1), ("minInstances", 4, 10),  # max is 5 in the fixture; 10 is out of 2-9
+    ("minInstances", 2, 1), ("minInstances", 4, 10),  # max is 5 in prod; 10 is out of 2-9
     ("maxInstances", 10, 11), ("maxInstances", 3, 2),
 ])
 def test_connector_instance_ranges(key, inside, outside):
-    assert messages(patch(connector(), key, inside), "vpc-connector-limits") == []
-    found = messages(patch(connector(), key, outside), "vpc-connector-limits")
+    assert messages(run_policy(VPC_CONNECTOR_LIMITS, [patch(connector(), key, inside)])) == []
+    found = messages(run_policy(VPC_CONNECTOR_LIMITS, [patch(connector(), key, outside)]))
     assert any(f"{key} {outside} is" in m and limits.CONNECTOR_SPEC in m for m in found), found
 
 
 def test_connector_min_must_be_below_max():
-    assert messages(connector(minInstances=4, maxInstances=5), "vpc-connector-limits") == []
-    (message,) = messages(connector(minInstances=5, maxInstances=5), "vpc-connector-limits")
+    assert messages(run_policy(VPC_CONNECTOR_LIMITS, [connector(minInstances=4, maxInstances=5)])) == []
+    (message,) = messages(run_policy(VPC_CONNECTOR_LIMITS, [connector(minInstances=5, maxInstances=5)]))
     assert "minInstances 5 is not below maxInstances 5" in message
     assert "Fix: make minInstances lower than maxInstances" in message
 
 
 def test_incident_connector_is_refused_on_every_count():
-    found = messages(connector(minInstances=10, maxInstances=100, machineType="e2-standard-8"),
-                     "vpc-connector-limits")
+    incident = connector(minInstances=10, maxInstances=100, machineType="e2-standard-8")
+    found = messages(run_policy(VPC_CONNECTOR_LIMITS, [incident]))
     assert any("minInstances 10 is above 9" in m for m in found)
     assert any("maxInstances 100 is above 10" in m for m in found)
     assert any("'e2-standard-8' is not one of f1-micro, e2-micro, e2-standard-4" in m for m in found)
@@ -47,40 +44,40 @@ def test_connector_throughput_ranges_and_steps(key, inside, outside, why):
     base = patch(patch(patch(connector(), "minInstances", None), "maxInstances", None), key, None)
     other = {"minThroughput": ("maxThroughput", 1000), "maxThroughput": ("minThroughput", 200)}[key]
     base = patch(base, other[0], other[1])
-    assert messages(patch(base, key, inside), "vpc-connector-limits") == []
-    found = messages(patch(base, key, outside), "vpc-connector-limits")
+    assert messages(run_policy(VPC_CONNECTOR_LIMITS, [patch(base, key, inside)])) == []
+    found = messages(run_policy(VPC_CONNECTOR_LIMITS, [patch(base, key, outside)]))
     assert any(f"{key} {outside} is {why}" in m for m in found), found
 
 
 def test_connector_throughput_and_instances_are_exclusive():
-    found = messages(connector(minThroughput=200), "vpc-connector-limits")
+    found = messages(run_policy(VPC_CONNECTOR_LIMITS, [connector(minThroughput=200)]))
     assert any("both minThroughput and minInstances are set" in m for m in found)
 
 
 def test_connector_name_length():
-    assert messages(connector(name="c" * 20), "vpc-connector-limits") == []
-    (message,) = messages(connector(name="c" * 21), "vpc-connector-limits")
+    assert messages(run_policy(VPC_CONNECTOR_LIMITS, [connector(name="c" * 20)])) == []
+    (message,) = messages(run_policy(VPC_CONNECTOR_LIMITS, [connector(name="c" * 21)]))
     assert "name is 21 characters" in message and limits.CONNECTOR_DOCS in message
 
 
 def test_connector_needs_a_dedicated_28():
-    (message,) = messages(connector(ipCidrRange="10.8.0.0/27"), "vpc-connector-limits")
+    (message,) = messages(run_policy(VPC_CONNECTOR_LIMITS, [connector(ipCidrRange="10.8.0.0/27")]))
     assert "ipCidrRange 10.8.0.0/27 is a /27" in message and limits.CONNECTOR_SUBNET_DOCS in message
 
 
 def test_connector_needs_exactly_one_of_network_or_subnet():
     subnet_only = patch(patch(connector(), "network", None), "ipCidrRange", None)
-    assert messages(patch(subnet_only, "subnet", {"name": "gp-conn-subnet"}), "vpc-connector-limits") == []
-    assert any("found both" in m for m in messages(connector(subnet={"name": "s"}), "vpc-connector-limits"))
-    assert any("found neither" in m for m in messages(subnet_only, "vpc-connector-limits"))
+    assert messages(run_policy(VPC_CONNECTOR_LIMITS, [patch(subnet_only, "subnet", {"name": "gp-conn-subnet"})])) == []
+    assert any("found both" in m for m in messages(run_policy(VPC_CONNECTOR_LIMITS, [connector(subnet={"name": "s"})])))
+    assert any("found neither" in m for m in messages(run_policy(VPC_CONNECTOR_LIMITS, [subnet_only])))
     cidr_without_network = patch(patch(connector(), "network", None), "subnet", {"name": "s"})
     assert any("ipCidrRange is set without network" in m
-               for m in messages(cidr_without_network, "vpc-connector-limits"))
+               for m in messages(run_policy(VPC_CONNECTOR_LIMITS, [cidr_without_network])))
 
 
 # --- cloud-run-limits ---------------------------------------------------------------------------
 def test_cloud_run_fixture_passes():
-    assert messages(run_service(), "cloud-run-limits") == []
+    assert messages(run_policy(CLOUD_RUN_LIMITS, [run_service()])) == []
 
 
 @pytest.mark.parametrize("path, inside, outside, expected", [
@@ -98,41 +95,44 @@ def test_cloud_run_fixture_passes():
 ])
 def test_cloud_run_boundaries(path, inside, outside, expected):
     service = run_service(memory="4Gi")  # enough memory for 8 cpu
-    assert messages(patch(service, path, inside), "cloud-run-limits") == []
-    found = messages(patch(service, path, outside), "cloud-run-limits")
+    assert messages(run_policy(CLOUD_RUN_LIMITS, [patch(service, path, inside)])) == []
+    found = messages(run_policy(CLOUD_RUN_LIMITS, [patch(service, path, outside)]))
     assert any(expected in m for m in found), found
 
 
 def test_cloud_run_memory_needs_cpu():
-    assert messages(run_service(cpu="2", memory="8Gi"), "cloud-run-limits") == []
-    (message,) = messages(run_service(cpu="2", memory="9Gi"), "cloud-run-limits")
+    assert messages(run_policy(CLOUD_RUN_LIMITS, [run_service(cpu="2", memory="8Gi")])) == []
+    (message,) = messages(run_policy(CLOUD_RUN_LIMITS, [run_service(cpu="2", memory="9Gi")]))
     assert "memory 9216Mi needs at least 4 cpu, not 2" in message and limits.RUN_MEMORY_DOCS in message
 
 
 def test_cloud_run_fractional_cpu_allows_concurrency_one_only():
-    assert messages(run_service(cpu="500m", concurrency=1), "cloud-run-limits") == []
-    (message,) = messages(run_service(cpu="500m", concurrency=2), "cloud-run-limits")
+    assert messages(run_policy(CLOUD_RUN_LIMITS, [run_service(cpu="500m", concurrency=1)])) == []
+    (message,) = messages(run_policy(CLOUD_RUN_LIMITS, [run_service(cpu="500m", concurrency=2)]))
     assert "cpu 0.5 allows concurrency 1 only, not 2" in message and limits.RUN_CONCURRENCY_DOCS in message
     # not set: Cloud Run's default concurrency 80 applies
     unset = patch(run_service(cpu="500m"), "template.maxInstanceRequestConcurrency", None)
-    assert any("not 80" in m for m in messages(unset, "cloud-run-limits"))
+    assert any("not 80" in m for m in messages(run_policy(CLOUD_RUN_LIMITS, [unset])))
 
 
 def test_cloud_run_probe_period_may_not_be_below_timeout():
-    equal = patch(run_service(), "template.containers.0.startupProbe.timeoutSeconds", 10)
-    assert messages(equal, "cloud-run-limits") == []  # GCP accepts period == timeout
-    above = patch(run_service(), "template.containers.0.startupProbe.timeoutSeconds", 11)
-    assert any("timeoutSeconds 11 is above periodSeconds 10" in m for m in messages(above, "cloud-run-limits"))
+    probe = run_service().props["template"]["containers"][0]["startupProbe"]
+    period = int(probe["periodSeconds"])
+    equal = patch(run_service(), "template.containers.0.startupProbe.timeoutSeconds", period)
+    assert messages(run_policy(CLOUD_RUN_LIMITS, [equal])) == []  # GCP accepts period == timeout
+    above = patch(run_service(), "template.containers.0.startupProbe.timeoutSeconds", period + 1)
+    found = messages(run_policy(CLOUD_RUN_LIMITS, [above]))
+    assert any(f"timeoutSeconds {period + 1} is above periodSeconds {period}" in m for m in found)
 
 
 def test_cloud_run_min_instances_above_max():
-    (message,) = messages(run_service(min_instances=6, max_instances=5), "cloud-run-limits")
+    (message,) = messages(run_policy(CLOUD_RUN_LIMITS, [run_service(min_instances=6, max_instances=5)]))
     assert "minInstanceCount 6 is above maxInstanceCount 5" in message
     assert "services.api.min_instances" in message
 
 
 def test_cloud_run_unparseable_memory_is_a_violation_not_a_crash():
-    (message,) = messages(run_service(memory="1.5Gi"), "cloud-run-limits")
+    (message,) = messages(run_policy(CLOUD_RUN_LIMITS, [run_service(memory="1.5Gi")]))
     assert "'1.5Gi' is not a memory size" in message and "Fix:" in message
 
 
@@ -145,45 +145,46 @@ def test_cloud_run_unparseable_memory_is_a_violation_not_a_crash():
     ("db-n1-standard-2", "is not db-f1-micro, db-g1-small or db-custom"),
 ])
 def test_cloud_sql_tiers(tier, expected):
-    (message,) = messages(patch(sql_instance(), "settings.tier", tier), "cloud-sql-limits")
+    (message,) = messages(run_policy(CLOUD_SQL_LIMITS, [patch(sql_instance(), "settings.tier", tier)]))
     assert expected in message and limits.SQL_TIER_DOCS in message
 
 
 @pytest.mark.parametrize("tier", ["db-f1-micro", "db-g1-small", "db-custom-1-3840", "db-custom-2-13312",
                                   "db-custom-96-638976"])
 def test_cloud_sql_valid_tiers(tier):
-    assert messages(patch(sql_instance(), "settings.tier", tier), "cloud-sql-limits") == []
+    assert messages(run_policy(CLOUD_SQL_LIMITS, [patch(sql_instance(), "settings.tier", tier)])) == []
 
 
 def test_cloud_sql_availability_flag_and_log_retention():
-    assert any("'MULTI' is not one of ZONAL, REGIONAL" in m
-               for m in messages(patch(sql_instance(), "settings.availabilityType", "MULTI"), "cloud-sql-limits"))
-    assert messages(sql_instance(max_connections=262143), "cloud-sql-limits") == []
+    multi = patch(sql_instance(), "settings.availabilityType", "MULTI")
+    assert any("'MULTI' is not one of ZONAL, REGIONAL" in m for m in messages(run_policy(CLOUD_SQL_LIMITS, [multi])))
+    assert messages(run_policy(CLOUD_SQL_LIMITS, [sql_instance(max_connections=262143)])) == []
     assert any("max_connections 262144 is above 262143" in m
-               for m in messages(sql_instance(max_connections=262144), "cloud-sql-limits"))
+               for m in messages(run_policy(CLOUD_SQL_LIMITS, [sql_instance(max_connections=262144)])))
     eight_days = patch(sql_instance(), "settings.backupConfiguration.transactionLogRetentionDays", 8)
-    assert any("transactionLogRetentionDays 8 is above 7" in m for m in messages(eight_days, "cloud-sql-limits"))
-    assert messages(patch(eight_days, "settings.edition", "ENTERPRISE_PLUS"), "cloud-sql-limits") == []
+    assert any("transactionLogRetentionDays 8 is above 7" in m
+               for m in messages(run_policy(CLOUD_SQL_LIMITS, [eight_days])))
+    assert messages(run_policy(CLOUD_SQL_LIMITS, [patch(eight_days, "settings.edition", "ENTERPRISE_PLUS")])) == []
 
 
 # --- redis-limits -------------------------------------------------------------------------------
 def test_redis_tier_memory_and_name():
-    assert messages(redis_instance(), "redis-limits") == []
+    assert messages(run_policy(REDIS_LIMITS, [redis_instance()])) == []
     assert any("'PREMIUM' is not one of BASIC, STANDARD_HA" in m
-               for m in messages(redis_instance(tier="PREMIUM"), "redis-limits"))
-    assert messages(redis_instance(memorySizeGb=300), "redis-limits") == []
+               for m in messages(run_policy(REDIS_LIMITS, [redis_instance(tier="PREMIUM")])))
+    assert messages(run_policy(REDIS_LIMITS, [redis_instance(memorySizeGb=300)])) == []
     assert any("memorySizeGb 301 is above 300" in m and limits.REDIS_TIER_DOCS in m
-               for m in messages(redis_instance(memorySizeGb=301), "redis-limits"))
-    assert any("does not match" in m for m in messages(redis_instance(name="Gp_Redis"), "redis-limits"))
-    assert messages(redis_instance(name="a" * 41), "redis-limits") == []
-    assert any("does not match" in m for m in messages(redis_instance(name="a" * 42), "redis-limits"))
+               for m in messages(run_policy(REDIS_LIMITS, [redis_instance(memorySizeGb=301)])))
+    assert any("does not match" in m for m in messages(run_policy(REDIS_LIMITS, [redis_instance(name="Gp_Redis")])))
+    assert messages(run_policy(REDIS_LIMITS, [redis_instance(name="a" * 41)])) == []
+    assert any("does not match" in m for m in messages(run_policy(REDIS_LIMITS, [redis_instance(name="a" * 42)])))
 
 
 def test_redis_read_replicas():
     good = redis_instance(readReplicasMode="READ_REPLICAS_ENABLED", replicaCount=5)
-    assert messages(good, "redis-limits") == []
-    found = messages(redis_instance(readReplicasMode="READ_REPLICAS_ENABLED", replicaCount=6, tier="BASIC",
-                                    memorySizeGb=4), "redis-limits")
+    assert messages(run_policy(REDIS_LIMITS, [good])) == []
+    bad = redis_instance(readReplicasMode="READ_REPLICAS_ENABLED", replicaCount=6, tier="BASIC", memorySizeGb=4)
+    found = messages(run_policy(REDIS_LIMITS, [bad]))
     assert any("read replicas need tier STANDARD_HA, not BASIC" in m for m in found)
     assert any("read replicas need memorySizeGb >= 5, not 4" in m for m in found)
     assert any("replicaCount 6 is above 5" in m and limits.REDIS_REPLICA_DOCS in m for m in found)
