@@ -1,15 +1,11 @@
-"""The stack file editor: only the asked-for scalars change, writes are atomic, scalers take turns."""
+"""infra.stackfile_edit, the writer's entry: apply (only the asked-for scalars change), unified_diff, and
+edit (lock, read, apply, validate, write). The parts have their own tests: test_dotted_keys,
+test_yaml_scalars, test_settable_keys, test_yaml_splice, test_file_text, test_stackfile_lock."""
 
 from __future__ import annotations
 
 import difflib
-import multiprocessing
-import os
 import re
-import shutil
-import stat
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,40 +13,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infra import config, stackfile
-from infra.stackfile_edit import (
-    Change,
-    EditError,
-    apply,
-    edit,
-    join_key,
-    lock_path,
-    locked,
-    parse_assignment,
-    read_text,
-    split_key,
-    unified_diff,
-    write_atomic,
-)
+from infra import cli, config, stackfile
+from infra.change import Change
+from infra.dotted_keys import config_path, lookup, split_key
+from infra.stackfile_edit import EditError, apply, edit, read_text, unified_diff
+from infra.yaml_scalars import MISSING
+from tests.conftest import STACKS
+from tests.stack_files import committed, copy_stack, raw_value
 
-REPO = Path(__file__).resolve().parent.parent
-STACKS = ("local", "staging", "prod")
 PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def committed(stack: str) -> Path:
-    return REPO / f"Pulumi.{stack}.yaml"
-
-
-def copy_stack(tmp_path: Path, stack: str) -> Path:
-    target = tmp_path / f"Pulumi.{stack}.yaml"
-    shutil.copyfile(committed(stack), target)
-    return target
-
-
 def config_keys(key: str) -> tuple[str, ...]:
-    first, *rest = split_key(key)
-    return (f"{config.NAMESPACE}:{first}", *rest)
+    return config_path(split_key(key))
 
 
 def model_value(cfg: config.StackConfig, key: str) -> Any:
@@ -58,13 +33,6 @@ def model_value(cfg: config.StackConfig, key: str) -> Any:
     node: Any = cfg
     for part in split_key(key):
         node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return node
-
-
-def raw_value(text: str, key: str) -> Any:
-    node: Any = stackfile.read(Path("Pulumi.x.yaml"), text).config
-    for part in config_keys(key):
-        node = node[part]
     return node
 
 
@@ -332,23 +300,13 @@ def check_only_targets_changed(path: Path, old: str, new: str, edits: dict[str, 
         old_line = old_lines[before.line_of(*config_keys(key)) - 1]
         new_line = new_lines[after.line_of(*config_keys(key)) - 1]
         if "{" not in old_line:
-            value = str(_get(before.config, config_keys(key)))
+            value = str(lookup(before.config, config_keys(key)))
             head, _, tail = old_line.partition(": ")
             assert new_line == f"{head}: {edits[key]}{tail[len(value):]}"
 
 
 def _has(tree: Any, keys: tuple[str, ...]) -> bool:
-    for part in keys:
-        if not isinstance(tree, dict) or part not in tree:
-            return False
-        tree = tree[part]
-    return True
-
-
-def _get(tree: Any, keys: tuple[str, ...]) -> Any:
-    for part in keys:
-        tree = tree[part]
-    return tree
+    return lookup(tree, keys) is not MISSING
 
 
 @PROPERTY
@@ -429,13 +387,10 @@ def test_random_edits_of_odd_formatting(data: st.DataObject, indent: int, newlin
 # --- refusals ---------------------------------------------------------------------------------------
 
 
+# Keys the config model has no single setting for: test_settable_keys; files whose shape the splice
+# will not touch: test_yaml_splice.
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("services.api", 3, r"Pulumi\.prod\.yaml:\d+: services\.api: is a mapping"),
-    ("services.api.max_instnaces", 3,
-     r"Pulumi\.prod\.yaml:\d+: .*unknown key .*did you mean services\.api\.max_instances"),
-    ("services.payments.max_instances", 3, r"services has no entry 'payments' \(it has: api, web, worker\)"),
-    ("services.api.max_instances.value", 3, "is a single value, not a mapping"),
-    ("scaling.last_scaled", "now", "is a mapping"),
     ("gcp:region", "us-central1", "golden-path: keys only"),
     ("services.api.max_instances", None, "cannot be written"),
     ("services.api.max_instances", [1, 2], "cannot be written"),
@@ -445,20 +400,6 @@ def test_refused_targets_name_file_line_key_and_why(tmp_path: Path, key: str, va
     path = copy_stack(tmp_path, "prod")
     with pytest.raises(EditError, match=message):
         apply(read_text(path), path, {key: value})
-
-
-def test_refused_when_the_file_disagrees_with_the_shape(tmp_path: Path) -> None:
-    path = tmp_path / "Pulumi.dev.yaml"
-    for text, message in [
-        ("config:\n  golden-path:database:\n    pool: 5\n", r"Pulumi\.dev\.yaml:3: .*database\.pool is '5'"),
-        ("config:\n  golden-path:database:\n    max_connections: [1]\n", r":3: .*has a list here"),
-        ("x: &n 5\nconfig:\n  golden-path:database:\n    max_connections: *n\n", "anchored, an alias"),
-        ("config:\n  golden-path:scaling:\n    cooldown_s: |\n      300\n", "block scalar"),
-        ("config: [\n", r"Pulumi\.dev\.yaml:\d+: malformed YAML"),
-    ]:
-        with pytest.raises(EditError, match=message):
-            apply(text, path, {"database.pool.size": 1} if "pool: 5" in text else
-                  {"database.max_connections": 50} if "max_connections" in text else {"scaling.cooldown_s": 1})
 
 
 def test_refused_edit_leaves_the_file_byte_identical(tmp_path: Path) -> None:
@@ -497,143 +438,57 @@ def test_edit_refuses_when_the_file_changed_under_it(tmp_path: Path) -> None:
     assert read_text(path).endswith("# edited by hand\n")
 
 
-# --- parse_assignment --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("services.api.max_instances=20", ("services.api.max_instances", 20)),
-    ("scaling.step=1.5", ("scaling.step", 1.5)),
-    ("database.backups=true", ("database.backups", True)),
-    ("database.backups=false", ("database.backups", False)),
-    ("services.api.memory=1Gi", ("services.api.memory", "1Gi")),
-    ("services.api.env.WORKERS='4'", ("services.api.env.WORKERS", "4")),
-    ('services.api.env.DEBUG="true"', ("services.api.env.DEBUG", "true")),
-    ("services.api.env.DEBUG=yes", ("services.api.env.DEBUG", "yes")),  # YAML 1.2 booleans, as Pulumi reads
-    ("scaling.last_scaled.api=2024-05-01T10:00:00Z", ("scaling.last_scaled.api", "2024-05-01T10:00:00Z")),
-    (" services.api.max_instances = 3 ", ("services.api.max_instances", 3)),
-    ("services.api.env.EMPTY=''", ("services.api.env.EMPTY", "")),
-    ("services.api.env.URL=http://x:80/a", ("services.api.env.URL", "http://x:80/a")),
-])
-def test_parse_assignment_types_values_the_yaml_way(text: str, expected: tuple[str, Any]) -> None:
-    key, value = parse_assignment(text)
-    assert (key, value) == expected
-    assert type(value) is type(expected[1])
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("services.api.max_instances", "write KEY=VALUE"),
-    ("=20", "write KEY=VALUE"),
-    ("services.api.max_instances=", "no value after '='"),
-    ("services..api=1", "not a dotted key"),
-    ("services.api.max_instances=[1, 2]", "is a list"),
-    ("services.api.max_instances=~", "is null"),
-    ("services.api.env.X=a: b", "no single YAML value"),
-    ("services.api.max_instances=010", "leading zero"),
-])
-def test_parse_assignment_refuses_bad_input(text: str, message: str) -> None:
-    with pytest.raises(EditError, match=message) as caught:
-        parse_assignment(text)
-    assert repr(text) in str(caught.value)
-
-
-def test_keys_with_dots_are_quoted_segments(tmp_path: Path) -> None:
-    assert split_key('scaling.last_scaled."network.connector"') == ("scaling", "last_scaled", "network.connector")
-    assert join_key(("scaling", "last_scaled", "network.connector")) == 'scaling.last_scaled."network.connector"'
+def test_a_key_segment_with_dots_is_written_as_one_key(tmp_path: Path) -> None:
     path = copy_stack(tmp_path, "prod")
     new, _ = apply(read_text(path), path, {'scaling.last_scaled."network.connector"': "now"})
     assert config.load(path, new).scaling.last_scaled == {"network.connector": "now"}
 
 
-# --- atomic writes ----------------------------------------------------------------------------------
+# --- numbers that `pulumi config set --path` wrote as text ---------------------------------------------
+# Pulumi coerces only true/false and integers unless --type float is given: `pulumi config set --path
+# 'golden-path:scaling.scale_up_at' 0.75` writes scale_up_at: "0.75". The writer follows the config
+# model's type of the setting, not the file's: a number setting gets a number.
 
 
-def test_write_atomic_keeps_mode_and_leaves_no_temp_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("key", "committed_line", "pulumi_line", "value", "written"), [
+    ("scaling.scale_up_at", "    scale_up_at: 0.7\n", '    scale_up_at: "0.75"\n', 0.75, "    scale_up_at: 0.75"),
+    ("scaling.scale_up_at", "    scale_up_at: 0.7\n", '    scale_up_at: "0.75"\n', 0.8, "    scale_up_at: 0.8"),
+    ("scaling.cooldown_s", "    cooldown_s: 600\n", "    cooldown_s: '600'\n", 600, "    cooldown_s: 600"),
+    ("services.api.max_instances", "      max_instances: 20\n", '      max_instances: "20"\n', 30,
+     "      max_instances: 30"),
+    ("monitoring.enabled", "    enabled: true\n", '    enabled: "true"\n', True, "    enabled: true"),
+])
+def test_a_number_setting_held_as_text_is_written_as_a_number(tmp_path: Path, key: str, committed_line: str,
+                                                               pulumi_line: str, value: Any, written: str) -> None:
     path = copy_stack(tmp_path, "prod")
-    os.chmod(path, 0o640)
-    write_atomic(path, "config:\r\n  golden-path:environment: prod\r\n")
-    assert path.read_bytes() == b"config:\r\n  golden-path:environment: prod\r\n"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert [p.name for p in tmp_path.iterdir()] == ["Pulumi.prod.yaml"]
+    text = read_text(path)
+    assert committed_line in text
+    text = text.replace(committed_line, pulumi_line, 1)
+    raw = raw_value(text, key)
+    assert isinstance(raw, str)  # the file holds text, as Pulumi wrote it
+    new, changes = apply(text, path, {key: value})
+    assert changes == [Change(key, raw, value)]
+    assert changed_lines(text, new)[1] == [written]
+    assert raw_value(new, key) == value and type(raw_value(new, key)) is type(value)
+    assert model_value(config.load(path, new), key) == value
 
 
-def test_write_atomic_failure_leaves_the_original(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_text_setting_stays_text(tmp_path: Path) -> None:
     path = copy_stack(tmp_path, "prod")
-    before = path.read_bytes()
-
-    def broken_replace(src: str, dst: str) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
-        write_atomic(path, "half")
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["Pulumi.prod.yaml"]
+    text = read_text(path).replace("        LOG_LEVEL: info\n", '        LOG_LEVEL: info\n        WORKERS: "4"\n', 1)
+    assert apply(text, path, {"services.api.env.WORKERS": 4}) == (text, [])  # "4" already
+    new, changes = apply(text, path, {"services.api.env.WORKERS": 8})
+    assert changes == [Change("services.api.env.WORKERS", "4", "8")]
+    assert changed_lines(text, new)[1] == ['        WORKERS: "8"']
 
 
-def test_write_atomic_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
-    real = copy_stack(tmp_path, "prod")
-    (tmp_path / "elsewhere").mkdir()
-    link = tmp_path / "elsewhere" / "Pulumi.prod.yaml"
-    link.symlink_to(real)
-    write_atomic(link, "config: {}\n")
-    assert link.is_symlink() and real.read_text() == "config: {}\n"
-
-
-# --- locking ------------------------------------------------------------------------------------------
-
-
-def _increment(path: str, key: str, times: int, start: Any) -> None:
-    """One scaler: read the current value under the lock, add one, validate slowly, write."""
-    start.wait()
-    for _ in range(times):
-        edit(Path(path), lambda text: {key: raw_value(text, key) + 1},
-             validate=lambda _: time.sleep(0.02), timeout_s=20)
-
-
-def test_two_scalers_never_lose_an_update(tmp_path: Path) -> None:
+def test_scale_set_writes_a_number_where_pulumi_wrote_text(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`infra scale set` used to say "nothing to change" here, exit 0 and leave the file invalid."""
     path = copy_stack(tmp_path, "prod")
-    context = multiprocessing.get_context("fork")
-    start = context.Barrier(2)
-    times = 5
-    scalers = [context.Process(target=_increment, args=(str(path), key, times, start))
-               for key in ("services.api.max_instances", "services.web.max_instances")]
-    for scaler in scalers:
-        scaler.start()
-    for scaler in scalers:
-        scaler.join(60)
-        assert scaler.exitcode == 0
-    cfg = config.load(path)
-    assert (cfg.services["api"].max_instances, cfg.services["web"].max_instances) == (20 + times, 5 + times)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".Pulumi.prod.yaml.lock", "Pulumi.prod.yaml"]
-
-
-def test_second_waiter_times_out_naming_the_holder(tmp_path: Path) -> None:
-    path = copy_stack(tmp_path, "prod")
-    with locked(path):
-        started = time.monotonic()
-        with pytest.raises(EditError) as caught, locked(path, timeout_s=0.2):
-            pass
-        assert 0.2 <= time.monotonic() - started < 2
-    message = str(caught.value)
-    assert message.startswith(f"another scaler holds the lock on {path} since 20")
-    assert f"(pid {os.getpid()})" in message
-    with locked(path, timeout_s=0.2):  # released on exit: the next scaler gets it at once
-        assert lock_path(path) == tmp_path / ".Pulumi.prod.yaml.lock"
-
-
-def test_waiter_gets_the_lock_when_the_holder_finishes(tmp_path: Path) -> None:
-    path = copy_stack(tmp_path, "prod")
-    holding = threading.Event()
-
-    def hold() -> None:
-        with locked(path):
-            holding.set()
-            time.sleep(0.3)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    holding.wait(5)
-    started = time.monotonic()
-    with locked(path, timeout_s=10):
-        assert time.monotonic() - started >= 0.1
-    holder.join()
+    path.write_text(read_text(path).replace("    scale_up_at: 0.7\n", '    scale_up_at: "0.75"\n'))
+    assert cli.main(["scale", "set", "--stack-file", str(path), "scaling.scale_up_at=0.75"]) == 0
+    out = capsys.readouterr().out
+    assert '-    scale_up_at: "0.75"\n+    scale_up_at: 0.75\n' in out
+    assert config.load(path).scaling.scale_up_at == 0.75
+    assert cli.main(["scale", "set", "--stack-file", str(path), "scaling.scale_up_at=0.75"]) == 0
+    assert "nothing to change" in capsys.readouterr().out

@@ -1,0 +1,186 @@
+"""Setting one scalar in YAML text by a text splice: every other byte of the file stays.
+
+Why a splice and not a YAML dump: a dump re-flows what it did not understand (spacing before
+comments, flow mappings, CRLF, a BOM). Here ruamel.yaml only *finds* the scalar (its composer gives
+character offsets) and the new token replaces exactly those characters. An absent key is added
+last in its mapping, with any missing parents, in the file's indentation and line breaks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from infra.dotted_keys import config_path, join_key, split_key
+from infra.edit_error import EditError
+from infra.yaml_scalars import scalar_token
+
+
+def _compose(text: str, where: str) -> Node | None:
+    try:
+        return YAML(typ="rt").compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise EditError(f"{where}{line}: malformed YAML: {exc.problem or exc.context}") from None
+    except RuamelYAMLError as exc:  # e.g. a character YAML does not allow
+        raise EditError(f"{where}: not YAML: {exc}") from None
+
+
+def _is_empty(text: str, node: Node) -> bool:
+    """A value left out (`key:` with nothing after it); its marks point at the next token."""
+    return isinstance(node, ScalarNode) and node.style is None and node.value == "" and \
+        text[node.start_mark.index : node.end_mark.index].strip() == ""
+
+
+def _indent_step(root: Node | None) -> int:
+    """The file's indentation: the most common child-minus-parent column of block mappings."""
+    steps: Counter[int] = Counter()
+
+    def walk(node: Node) -> None:
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(value, MappingNode) and not value.flow_style and value.value:
+                    step = value.value[0][0].start_mark.column - key.start_mark.column
+                    if step > 0:
+                        steps[step] += 1
+                walk(value)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                walk(item)
+
+    if root is not None:
+        walk(root)
+    return steps.most_common(1)[0][0] if steps else 2
+
+
+def _last_end(text: str, key: Node | None, node: Node) -> int:
+    """Offset just after the last character written for node (or for key, if node is left out)."""
+    if isinstance(node, MappingNode) and not node.flow_style and node.value:
+        return _last_end(text, *node.value[-1])
+    if isinstance(node, SequenceNode) and not node.flow_style and node.value:
+        return _last_end(text, None, node.value[-1])
+    if key is not None and _is_empty(text, node):
+        return key.end_mark.index
+    end = node.end_mark.index
+    while end > 0 and text[end - 1] in " \t\r\n":  # a block scalar's marks take in trailing blank lines
+        end -= 1
+    return end
+
+
+def _line_after(text: str, index: int) -> tuple[int, str]:
+    """Offset of the start of the next line after index, and the line break the line ends with."""
+    newline = text.find("\n", index)
+    if newline < 0:
+        return len(text), ""
+    return newline + 1, "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
+
+
+def _file_newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _key_token(key: str, flow: bool, where: str) -> str:
+    token = scalar_token(key, None, flow)
+    if token is None:
+        raise EditError(f"{where}: {key!r} cannot be written as a YAML key")
+    return token
+
+
+def _block_lines(keys: tuple[str, ...], value_token: str, column: int, step: int, where: str) -> list[str]:
+    lines = []
+    for depth, part in enumerate(keys):
+        head = " " * (column + depth * step) + _key_token(part, False, where) + ":"
+        lines.append(head + (" " + value_token if depth == len(keys) - 1 else ""))
+    return lines
+
+
+def _flow_entry(keys: tuple[str, ...], value_token: str, where: str) -> str:
+    """a, b, v -> "a: {b: v}": an entry for a flow mapping, creating the missing levels."""
+    entry = value_token
+    for depth in range(len(keys) - 1, -1, -1):
+        entry = f"{_key_token(keys[depth], True, where)}: {entry}"
+        if depth > 0:
+            entry = "{" + entry + "}"
+    return entry
+
+
+def _insert_block(text: str, index: int, lines: list[str]) -> str:
+    """Insert whole lines at the start of the line after index, in that line's line-break style."""
+    at, newline = _line_after(text, index)
+    if not newline:  # the last line has no line break: give it one, keep the file ending without
+        return text + _file_newline(text) + _file_newline(text).join(lines)
+    return text[:at] + newline.join(lines) + newline + text[at:]
+
+
+def set_scalar(text: str, where: str, key: str, value: Any) -> str:
+    """Text with the scalar at dotted key (under config:) set to value; added, with parents, if absent.
+
+    Raises EditError, naming where, the line and key, where the file has something else than a
+    single plain or quoted value there (a mapping, a list, an anchor, a block scalar).
+    """
+    parts = split_key(key)
+    root = _compose(text, where)
+    step = _indent_step(root)
+    path = ("config", *config_path(parts))
+
+    def token(style: str | None, flow: bool) -> str:
+        found = scalar_token(value, style, flow)
+        if found is None:
+            raise EditError(f"{where}: {key}: {value!r} cannot be written as a YAML value")
+        return found
+
+    if root is None:  # an empty file, or only comments
+        newline = _file_newline(text)
+        lines = _block_lines(path, token(None, False), 0, step, where)
+        lead = newline if text and not text.endswith("\n") else ""
+        return text + lead + newline.join(lines) + newline
+
+    node, owner, flow = root, None, False
+    for depth, part in enumerate(path):
+        rest = path[depth:]
+        line = node.start_mark.line + 1
+        if owner is not None and _is_empty(text, node):  # `last_scaled:` with nothing under it yet
+            column = owner.start_mark.column + step
+            return _insert_block(text, owner.end_mark.index,
+                                 _block_lines(rest, token(None, False), column, step, where))
+        if not isinstance(node, MappingNode):
+            shown = text[node.start_mark.index : node.end_mark.index].strip() or "null"
+            above = join_key(parts[: depth - 1]) or "config"
+            raise EditError(f"{where}:{line}: {key}: {above} is {shown!r} in the file, not a mapping; "
+                            "fix it by hand first")
+        flow = flow or bool(node.flow_style)
+        hit = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+        if hit is None:
+            if flow:
+                entry = _flow_entry(rest, token(None, True), where)
+                if node.value:
+                    at = node.value[-1][1].end_mark.index
+                    return text[:at] + ", " + entry + text[at:]
+                return text[: node.start_mark.index] + "{" + entry + "}" + text[node.end_mark.index :]
+            column = node.value[0][0].start_mark.column
+            return _insert_block(text, _last_end(text, None, node),
+                                 _block_lines(rest, token(None, False), column, step, where))
+        owner, node = hit
+
+    assert owner is not None
+    line = owner.start_mark.line + 1
+    source = text[node.start_mark.index : node.end_mark.index]
+    if not isinstance(node, ScalarNode):
+        kind = "list" if isinstance(node, SequenceNode) else "mapping"
+        raise EditError(f"{where}:{line}: {key}: the file has a {kind} here, not a single value; "
+                        "fix it by hand first")
+    if node.anchor or source[:1] in ("&", "*", "!"):
+        raise EditError(f"{where}:{line}: {key}: the value is anchored, an alias or tagged "
+                        f"({source.split()[0]}); a change here would change other keys too; edit it by hand")
+    if node.style in ("|", ">"):
+        raise EditError(f"{where}:{line}: {key}: a block scalar ({node.style}); edit it by hand")
+    if _is_empty(text, node):  # `key:` with the value left out: write it after the colon
+        colon = text.index(":", owner.end_mark.index) + 1
+        return text[:colon] + " " + token(None, flow) + text[colon:]
+    return text[: node.start_mark.index] + token(node.style, flow) + text[node.end_mark.index :]
