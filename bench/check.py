@@ -7,7 +7,7 @@ Figures are medians of N runs (default 5; generated stacks use max(1, N // 2)):
 - `infra check --all` as a subprocess (what CI pays, imports included), and `import` alone;
 - `infra check --all` in-process: the first run (provider SDK imports happen here, lazily) and warm;
 - per committed stack: plan (the program under mocks), evaluate (the policy pack) and report
-  (all four formats) in-process and warm, and `infra check --stack-file` as a cold subprocess;
+  (all five formats) in-process and warm, and `infra check --stack-file` as a cold subprocess;
 - generated stacks of 10, 100 and 300 services (bench/stacks.py: Pulumi.prod.yaml with N services,
   max_connections raised to fit), checked with prod's policy config whose capacity caps are raised
   to fit too, so the figure is a clean check, as in CI;

@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
     _add_stack_choice(check, many=True)
     check.add_argument("--policy-config", metavar="PATH",
                        help="policy config (default: policies/config/<environment>.json)")
-    check.add_argument("--format", choices=("table", "json", "sarif", "junit"), default="table")
+    check.add_argument("--format", choices=("table", "json", "sarif", "junit", "markdown"), default="table")
     check.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
 
     scale = commands.add_parser("scale", help="rewrite capacity in a stack file, checked first")

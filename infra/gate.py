@@ -92,7 +92,10 @@ def policy_infos() -> tuple[PolicyInfo, ...]:
         infos.append(PolicyInfo(
             name=policy.name,
             description=policy.description or policy.name,
-            url=getattr(policy, "url", None),
+            url=policy.url,
             enforcement=getattr(level, "value", None),
+            severity=getattr(policy.severity, "value", None),
+            tags=tuple(policy.tags or ()),
+            remediation_steps=policy.remediation_steps,
         ))
     return tuple(infos)

@@ -22,6 +22,7 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -38,6 +39,20 @@ StackCheck = Callable[[Sequence[PolicyResource], Mapping[str, Any], StackReport]
 
 
 @dataclass(frozen=True)
+class About:
+    """Pulumi's metadata of a policy beside its name and description, served in GetAnalyzerInfo."""
+
+    severity: Severity
+    remediation_steps: str
+    url: str
+    tags: tuple[str, ...] = ()
+
+    def fields(self) -> dict[str, Any]:
+        return {"severity": self.severity, "remediation_steps": self.remediation_steps, "url": self.url,
+                "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
 class _Finding:
     resource: Resource | None  # None: the stack as a whole
     message: str
@@ -49,7 +64,8 @@ def config_schema(properties: Mapping[str, Mapping[str, Any]] | None = None) -> 
 
 
 def resource_policy(name: str, description: str, types: Iterable[str], check: ResourceCheck,
-                    properties: Mapping[str, Mapping[str, Any]] | None = None) -> ResourceValidationPolicy:
+                    properties: Mapping[str, Mapping[str, Any]] | None = None,
+                    about: About | None = None) -> ResourceValidationPolicy:
     """A policy over single resources of the given types."""
     wanted = frozenset(types)
 
@@ -67,11 +83,12 @@ def resource_policy(name: str, description: str, types: Iterable[str], check: Re
                 args.not_applicable)
 
     return ResourceValidationPolicy(name=name, description=description, validate=validate,
-                                    config_schema=config_schema(properties))
+                                    config_schema=config_schema(properties), **(about.fields() if about else {}))
 
 
 def stack_policy(name: str, description: str, check: StackCheck,
-                 properties: Mapping[str, Mapping[str, Any]] | None = None) -> StackValidationPolicy:
+                 properties: Mapping[str, Mapping[str, Any]] | None = None,
+                 about: About | None = None) -> StackValidationPolicy:
     """A policy over the whole stack (cross-resource rules)."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -89,7 +106,7 @@ def stack_policy(name: str, description: str, check: StackCheck,
                 args.not_applicable)
 
     return StackValidationPolicy(name=name, description=description, validate=validate,
-                                 config_schema=config_schema(properties))
+                                 config_schema=config_schema(properties), **(about.fields() if about else {}))
 
 
 def _run(policy: str, check: Callable[[], None], findings: list[_Finding],

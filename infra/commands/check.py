@@ -2,23 +2,29 @@
 
 Each stack goes through infra/gate.py once: planned (the program under mocks), its policy config
 loaded (policies/config/<environment>.json, or --policy-config), and the very policy objects the
-pack serves to the Pulumi CLI evaluated. Exit 0 when nothing mandatory is left
-unwaived, 1 otherwise, 2 for bad input (a missing or malformed stack file, an unknown stack, a bad
-policy config).
+pack serves to the Pulumi CLI evaluated. A stack whose config the model refuses is reported with
+its config errors (rule stack-config) and the others are still checked.
+
+Exit 0 when nothing mandatory is left unwaived, 1 otherwise, 2 for bad input: config errors (after
+the report), or no report at all for a missing stack file, an unknown stack or a bad policy config.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 import time
 from pathlib import Path
 
 from infra import gate, stackfile
-from infra.exit_codes import EXIT_FAILED, EXIT_OK, BadInput
+from infra.config import ConfigError
+from infra.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
 from infra.reports.formats import render
+from infra.reports.links import RepositoryLinks
 from infra.reports.model import Report, StackResult
+from infra.reports.stack_config import config_problems
 from infra.reports.table import as_table
 from infra.stacks import all_stack_files, project_root, stack_file
 
@@ -27,32 +33,56 @@ def run(args: argparse.Namespace) -> int:
     paths = stack_paths(args)
     root = project_root()
     policy_configs = gate.PolicyConfigs(Path(args.policy_config) if args.policy_config else None)
-    results = []
-    for path in paths:
-        start = time.perf_counter()
-        verdict = gate.check(path, policy_configs)
-        results.append(StackResult(
-            stack=verdict.plan.stack,
-            path=path,
-            violations=verdict.violations,
-            policy_config=verdict.policy_config,
-            seconds=time.perf_counter() - start,
-            line_of=_line_of(path),
-            services=tuple(verdict.plan.config.services),
-        ))
-    result = Report(stacks=tuple(results), policies=gate.policy_infos(), root=root)
-    text = render(result, args.format)
+    results = tuple(check_stack(path, policy_configs) for path in paths)
+    report = Report(stacks=results, policies=gate.policy_infos(), root=root,
+                    links=RepositoryLinks.from_environment(root, os.environ))
+    text = render(report, args.format)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise BadInput(f"--output {args.output}: cannot be written: {exc.strerror or exc}") from None
-        if args.format != "table":
-            # the file is for a machine; people still see the verdict
-            print(as_table(result).splitlines()[-1], file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return EXIT_OK if result.passed else EXIT_FAILED
+    if args.output or args.format != "table":
+        # the report is for a machine; people still see why it failed
+        for problem in report.errors:
+            print(problem.text, file=sys.stderr)
+        if args.output and args.format != "table":
+            print(as_table(report).splitlines()[-1], file=sys.stderr)
+    if report.errors:
+        return EXIT_BAD_INPUT
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def check_stack(path: Path, policy_configs: gate.PolicyConfigs) -> StackResult:
+    """One stack planned and evaluated, or its config errors."""
+    start = time.perf_counter()
+    try:
+        verdict = gate.check(path, policy_configs)
+    except ConfigError as exc:
+        stack = _stack_of(path)
+        if stack is None:  # no stack file to point a finding at: the argument is wrong
+            raise BadInput(str(exc)) from None
+        return StackResult(stack=stack, path=path, violations=(), seconds=time.perf_counter() - start,
+                           line_of=_line_of(path), errors=config_problems(stack, path, exc))
+    return StackResult(
+        stack=verdict.plan.stack,
+        path=path,
+        violations=verdict.violations,
+        policy_config=verdict.policy_config,
+        seconds=time.perf_counter() - start,
+        line_of=_line_of(path),
+        services=tuple(verdict.plan.config.services),
+    )
+
+
+def _stack_of(path: Path) -> str | None:
+    """The stack a file configures, or None when it is missing or not named Pulumi.<stack>.yaml."""
+    try:
+        return stackfile.stack_name(path) if path.is_file() else None
+    except stackfile.StackFileError:
+        return None
 
 
 def stack_paths(args: argparse.Namespace) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.reports.model import Report, sorted_violations
+from infra.reports.model import Report, display_path, sorted_violations
 
 
 def as_json(report: Report) -> dict[str, Any]:
@@ -23,6 +23,14 @@ def as_json(report: Report) -> dict[str, Any]:
             }
             for s in report.stacks for v in sorted_violations(s.violations)
         ],
+        "errors": [
+            {
+                "stack": e.stack,
+                "file": display_path(e.path, report.root),
+                "line": e.line,
+                "key": e.key,
+                "message": e.message,
+            }
+            for e in report.errors
+        ],
     }
-
-

@@ -1,13 +1,15 @@
 """`infra check` end to end: stacks planned under mocks, the real policy pack, the real CLI.
 
 Exit codes (0 clean, 1 mandatory violations, 2 bad input), --output, DESIGN.md's JSON shape,
-waivers (active: reported as waived, not failing; expired: failing, "expired on"), and the broken
-stacks of tests/broken_stacks/, each compared exactly with expected.json.
+waivers (active: reported as waived, not failing; expired: failing, "expired on"), config errors
+reported as findings while the other stacks are still checked, and the broken stacks of
+tests/broken_stacks/, each compared exactly with expected.json.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +18,10 @@ import pytest
 
 from infra import offline
 from infra.cli import main
+from tests.broken_stacks import EXPECTED, stack_file_names
+from tests.conftest import REPO, STACKS
+from tests.report_fixtures import incident_file
 
-REPO = Path(__file__).resolve().parent.parent
-BROKEN = REPO / "tests" / "broken_stacks"
-EXPECTED = json.loads((BROKEN / "expected.json").read_text())
 DESIGN_KEYS = {"policy", "resource", "resource_type", "message", "enforcement", "waived"}
 PROD_POLICY_CONFIG = REPO / "policies" / "config" / "prod.json"
 
@@ -61,8 +63,8 @@ def test_all_as_a_subprocess_exits_0_and_prints_the_table():
     assert done.stdout.rstrip().splitlines()[-1].startswith("passed: 3 stacks checked")
 
 
-def test_a_broken_stack_exits_1(capsys):
-    code, out, _ = check(capsys, "--stack-file", str(BROKEN / "Pulumi.budget.yaml"))
+def test_a_broken_stack_exits_1(capsys, broken_stacks):
+    code, out, _ = check(capsys, "--stack-file", str(broken_stacks["Pulumi.budget.yaml"]))
     assert code == 1
     assert "MANDATORY connection-budget  database-instance" in out
     assert out.rstrip().splitlines()[-1].startswith("FAILED: 1 stack checked, 1 mandatory")
@@ -75,19 +77,68 @@ def test_missing_stack_file_exits_2(capsys, tmp_path):
     assert str(missing) in err and "no such stack file" in err
 
 
+def test_a_file_not_named_as_a_stack_exits_2(capsys, tmp_path):
+    path = tmp_path / "prod.yaml"
+    path.write_text((REPO / "Pulumi.prod.yaml").read_text())
+    code, out, err = check(capsys, "--stack-file", str(path))
+    assert (code, out) == (2, "")
+    assert "a stack file is named Pulumi.<stack>.yaml" in err
+
+
 def test_malformed_yaml_exits_2_naming_file_and_line(capsys, write_stack):
     path = write_stack("config:\n  golden-path:environment: prod\n  golden-path:target: [gcp\n", name="bad")
     code, out, err = check(capsys, "--stack-file", str(path))
-    assert (code, out) == (2, "")
-    assert f"{path}:" in err and "malformed YAML" in err
-
-
-def test_config_the_model_refuses_exits_2(capsys, write_stack):
-    text = (REPO / "Pulumi.prod.yaml").read_text().replace("max_instances: 5\n", "max_instances: 100\n", 1)
-    path = write_stack(text, name="prod")
-    code, _, err = check(capsys, "--stack-file", str(path))
     assert code == 2
-    assert "network.connector.max_instances: 100 is above 10" in err
+    assert f"  ERROR     stack-config  {path}:4" in out.splitlines()
+    assert "malformed YAML" in out
+    assert err == ""  # the table on stdout is for people: said once
+
+
+def test_config_the_model_refuses_exits_2(capsys, tmp_path):
+    path = incident_file(tmp_path)
+    code, out, _ = check(capsys, "--stack-file", str(path))
+    assert code == 2
+    assert "network.connector.max_instances" in out and "100 is above 10" in out
+    assert out.splitlines()[-1] == "FAILED: 1 stack checked, 0 mandatory, 0 advisory, 0 waived, 1 config error"
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "markdown"])
+def test_config_errors_reach_every_format_and_people_on_stderr(capsys, tmp_path, fmt):
+    path = incident_file(tmp_path)
+    code, out, err = check(capsys, "--stack-file", str(path), "--format", fmt)
+    assert code == 2
+    assert "100 is above 10" in out
+    assert f"{path}:" in err and "network.connector.max_instances: 100 is above 10" in err
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A copy of this project's stacks and policy configs, the working directory: --all checks its stacks."""
+    for name in ("Pulumi.yaml", *(f"Pulumi.{stack}.yaml" for stack in STACKS)):
+        shutil.copy(REPO / name, tmp_path / name)
+    shutil.copytree(REPO / "policies" / "config", tmp_path / "policies" / "config")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_all_goes_on_past_a_bad_stack_and_reports_every_stack(capsys, project, broken_stacks):
+    incident_file(project)
+    shutil.copy(broken_stacks["Pulumi.budget.yaml"], project / "Pulumi.budget.yaml")
+    code, report = check_json(capsys, "--all")
+    assert code == 2  # bad input wins over violations
+    assert [(e["stack"], e["file"], e["key"]) for e in report["errors"]] == [
+        ("incident", "Pulumi.incident.yaml", "network.connector.max_instances")]
+    assert [(v["stack"], v["policy"]) for v in report["violations"]] == [("budget", "connection-budget")]
+    code, out, _ = check(capsys, "--all")
+    headers = [line.split(" ", 1)[0] for line in out.splitlines() if not line.startswith(" ")][:-1]
+    assert headers == [*STACKS, "budget", "incident"]  # the good ones fully, in --all's order
+
+
+def test_several_stacks_go_on_past_a_bad_one(capsys, project):
+    incident_file(project)
+    code, out, _ = check(capsys, "--stack", "incident", "--stack", "prod")
+    assert code == 2
+    assert "prod (Pulumi.prod.yaml, policy config policies/config/prod.json): clean" in out
 
 
 @pytest.fixture
@@ -138,9 +189,9 @@ def test_missing_policy_config_exits_2(capsys, tmp_path):
 
 
 # --- output ---------------------------------------------------------------------------------------
-def test_output_writes_the_report_to_the_file(capsys, tmp_path):
+def test_output_writes_the_report_to_the_file(capsys, tmp_path, broken_stacks):
     target = tmp_path / "report.json"
-    code, out, err = check(capsys, "--stack-file", str(BROKEN / "Pulumi.zonal.yaml"), "--format", "json",
+    code, out, err = check(capsys, "--stack-file", str(broken_stacks["Pulumi.zonal.yaml"]), "--format", "json",
                            "--output", str(target))
     assert code == 1
     assert out == ""
@@ -157,14 +208,15 @@ def test_output_to_an_unwritable_place_exits_2(capsys, tmp_path):
     assert "cannot be written" in err
 
 
-def test_json_has_exactly_designs_shape(capsys):
+def test_json_has_exactly_designs_shape(capsys, broken_stacks):
     stacks = ("budget", "bypass", "ports")
     for name in stacks:
-        code, report = check_json(capsys, "--stack-file", str(BROKEN / f"Pulumi.{name}.yaml"))
+        code, report = check_json(capsys, "--stack-file", str(broken_stacks[f"Pulumi.{name}.yaml"]))
         assert code == 1
-        assert set(report) == {"passed", "violations"}
+        assert set(report) == {"passed", "violations", "errors"}
         assert report["passed"] is False
         assert report["violations"]
+        assert report["errors"] == []
         for v in report["violations"]:
             # DESIGN.md's keys, plus the stack (--all mixes stacks)
             assert set(v) == DESIGN_KEYS | {"stack"}
@@ -194,9 +246,9 @@ def _policy_config_with_waiver(tmp_path: Path, expires: str) -> Path:
     return path
 
 
-def test_an_active_waiver_is_reported_as_waived_and_does_not_fail(capsys, tmp_path):
+def test_an_active_waiver_is_reported_as_waived_and_does_not_fail(capsys, tmp_path, broken_stacks):
     config = _policy_config_with_waiver(tmp_path, "2099-12-31")
-    code, report = check_json(capsys, "--stack-file", str(BROKEN / "Pulumi.budget.yaml"),
+    code, report = check_json(capsys, "--stack-file", str(broken_stacks["Pulumi.budget.yaml"]),
                               "--policy-config", str(config))
     assert code == 0
     assert report["passed"] is True
@@ -207,9 +259,9 @@ def test_an_active_waiver_is_reported_as_waived_and_does_not_fail(capsys, tmp_pa
     assert "INC-2211" in violation["message"] and "until 2099-12-31" in violation["message"]
 
 
-def test_an_expired_waiver_fails_and_says_when_it_expired(capsys, tmp_path):
+def test_an_expired_waiver_fails_and_says_when_it_expired(capsys, tmp_path, broken_stacks):
     config = _policy_config_with_waiver(tmp_path, "2020-01-31")
-    code, report = check_json(capsys, "--stack-file", str(BROKEN / "Pulumi.budget.yaml"),
+    code, report = check_json(capsys, "--stack-file", str(broken_stacks["Pulumi.budget.yaml"]),
                               "--policy-config", str(config))
     assert code == 1
     assert report["passed"] is False
@@ -220,12 +272,12 @@ def test_an_expired_waiver_fails_and_says_when_it_expired(capsys, tmp_path):
     assert "= 2041 connections" in violation["message"]
 
 
-def test_an_advisory_policy_reports_but_does_not_fail(capsys, tmp_path):
+def test_an_advisory_policy_reports_but_does_not_fail(capsys, tmp_path, broken_stacks):
     config = json.loads(PROD_POLICY_CONFIG.read_text())
     config["security-baseline"] = {**config["security-baseline"], "enforcementLevel": "advisory"}
     path = tmp_path / "prod-advisory.json"
     path.write_text(json.dumps(config))
-    code, report = check_json(capsys, "--stack-file", str(BROKEN / "Pulumi.zonal.yaml"),
+    code, report = check_json(capsys, "--stack-file", str(broken_stacks["Pulumi.zonal.yaml"]),
                               "--policy-config", str(path))
     assert code == 0
     assert report["passed"] is True
@@ -235,15 +287,15 @@ def test_an_advisory_policy_reports_but_does_not_fail(capsys, tmp_path):
 
 # --- broken stacks --------------------------------------------------------------------------------
 def test_every_broken_stack_file_has_an_expectation():
-    files = sorted(p.name for p in BROKEN.glob("Pulumi.*.yaml"))
+    files = stack_file_names()
     assert files == sorted(EXPECTED)
     assert len(files) >= 10
 
 
 @pytest.mark.parametrize("file_name", sorted(EXPECTED))
-def test_broken_stack_gives_exactly_the_expected_violations(capsys, file_name):
+def test_broken_stack_gives_exactly_the_expected_violations(capsys, broken_stacks, file_name):
     expected = EXPECTED[file_name]["violations"]
-    code, report = check_json(capsys, "--stack-file", str(BROKEN / file_name))
+    code, report = check_json(capsys, "--stack-file", str(broken_stacks[file_name]))
 
     found = sorted((v["policy"], v["resource"], v["enforcement"], v["waived"]) for v in report["violations"])
     wanted = sorted((e["policy"], e["resource"], e["enforcement"], False) for e in expected)
