@@ -6,18 +6,14 @@ sys.path, where a bare `import platform` would mean the standard library module)
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pulumi
 
 from components.service_env import PoolSettings, WebsocketSettings, settings_env
+from infra import naming
 from infra.config import StackConfig
-
-
-def name_prefix(stack: str) -> str:
-    """gp-<stack>, reduced to what GCP resource names allow."""
-    return "gp-" + re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+from policies import contract
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
@@ -33,11 +29,11 @@ def _service_env(cfg: StackConfig, name: str, database: Any, redis: Any) -> dict
     websocket = service.websocket
     return {
         **service.env,
-        "DATABASE_HOST": database.host,
-        "DATABASE_NAME": database.database_name,
-        "DATABASE_USER": database.user_name,
-        "REDIS_HOST": redis.host,
-        "REDIS_PORT": str(redis.port),
+        contract.DATABASE_HOST: database.host,
+        contract.DATABASE_NAME: database.database_name,
+        contract.DATABASE_USER: database.user_name,
+        contract.REDIS_HOST: redis.host,
+        contract.REDIS_PORT: str(redis.port),
         **settings_env(
             PoolSettings(pool.size, pool.max_overflow, pool.timeout_s, pool.recycle_s),
             cfg.redis.timeout_s,
@@ -56,11 +52,11 @@ def _build_gcp(cfg: StackConfig) -> dict[str, Any]:
     from components.gcp.redis import RedisCache, RedisCacheArgs
 
     assert cfg.region is not None  # the config model requires it for target gcp
-    prefix = name_prefix(cfg.stack)
-    network = PrivateNetwork("network", PrivateNetworkArgs(name=prefix))
+    prefix = naming.name_prefix(cfg.stack)
+    network = PrivateNetwork(naming.NETWORK, PrivateNetworkArgs(name=prefix))
     connector_settings = cfg.network.connector
-    connector = ServerlessConnector("connector", ServerlessConnectorArgs(
-        name=f"{prefix[:15].rstrip('-')}-conn",
+    connector = ServerlessConnector(naming.CONNECTOR, ServerlessConnectorArgs(
+        name=naming.connector_name(cfg.stack),
         region=cfg.region,
         network=network.network.name,
         ip_cidr_range=connector_settings.ip_cidr_range,
@@ -69,13 +65,13 @@ def _build_gcp(cfg: StackConfig) -> dict[str, Any]:
         max_instances=connector_settings.max_instances,
     ))
     db = cfg.database
-    database = PostgresDatabase("database", PostgresDatabaseArgs(
+    database = PostgresDatabase(naming.DATABASE, PostgresDatabaseArgs(
         name=prefix, region=cfg.region, network_id=network.network.id, version=db.version, tier=db.tier,
         max_connections=db.max_connections, availability=db.availability, backups=db.backups,
         deletion_protection=cfg.is_prod, depends_on=[network.peering],
     ))
-    cache = RedisCache("redis", RedisCacheArgs(
-        name=f"{prefix}-redis", region=cfg.region, network_id=network.network.id, tier=cfg.redis.tier,
+    cache = RedisCache(naming.REDIS, RedisCacheArgs(
+        name=naming.redis_name(cfg.stack), region=cfg.region, network_id=network.network.id, tier=cfg.redis.tier,
         memory_gb=cfg.redis.memory_gb, auth=cfg.redis_auth, tls=cfg.redis_tls,
         read_replicas=cfg.redis.read_replicas, depends_on=[network.peering],
     ))
@@ -84,23 +80,25 @@ def _build_gcp(cfg: StackConfig) -> dict[str, Any]:
     for name, service in cfg.services.items():
         env = _service_env(cfg, name, database, cache)
         secrets = {key: SecretRef(*ref.split(":", 1)) for key, ref in service.secrets.items()}
-        secrets["DATABASE_PASSWORD"] = SecretRef(database.password_secret.secret_id)
+        secrets[contract.DATABASE_PASSWORD] = SecretRef(database.password_secret.secret_id)
         if cache.auth_secret is not None:
-            secrets["REDIS_AUTH"] = SecretRef(cache.auth_secret.secret_id)
-        run = CloudRunService(f"service-{name}", CloudRunServiceArgs(
-            name=f"{prefix}-{name}", service=name, region=cfg.region, image=service.image, cpu=service.cpu,
-            memory=service.memory, min_instances=service.min_instances, max_instances=service.max_instances,
-            concurrency=service.concurrency, request_timeout_s=service.request_timeout_s, port=service.port,
-            health_path=service.health_path, env=env, secrets=secrets, connector_id=connector.id,
-            public=service.public, deletion_protection=cfg.is_prod,
+            secrets[contract.REDIS_AUTH] = SecretRef(cache.auth_secret.secret_id)
+        run = CloudRunService(naming.service_component(name), CloudRunServiceArgs(
+            name=naming.service_name(cfg.stack, name), service=name, region=cfg.region, image=service.image,
+            cpu=service.cpu, memory=service.memory, min_instances=service.min_instances,
+            max_instances=service.max_instances, concurrency=service.concurrency,
+            request_timeout_s=service.request_timeout_s, port=service.port, health_path=service.health_path,
+            env=env, secrets=secrets, connector_id=connector.id, public=service.public,
+            deletion_protection=cfg.is_prod,
         ))
         urls[name] = run.url
 
     if cfg.monitoring.enabled:
-        Monitoring("monitoring", MonitoringArgs(
+        Monitoring(naming.MONITORING, MonitoringArgs(
             name=prefix, notification_email=cfg.monitoring.notification_email, alert_at=cfg.monitoring.alert_at,
             max_connections=db.max_connections,
-            service_max_instances={f"{prefix}-{n}": s.max_instances for n, s in cfg.services.items()},
+            service_max_instances={naming.service_name(cfg.stack, n): s.max_instances
+                                   for n, s in cfg.services.items()},
         ))
     return {
         "service_urls": urls,
@@ -117,22 +115,23 @@ def _build_docker(cfg: StackConfig) -> dict[str, Any]:
     from components.docker.redis import RedisContainer, RedisContainerArgs
     from components.docker.service import ServiceContainer, ServiceContainerArgs
 
-    prefix = name_prefix(cfg.stack)
-    network = LocalNetwork("network", f"{prefix}-net")
-    postgres = PostgresContainer("postgres", PostgresContainerArgs(
+    prefix = naming.name_prefix(cfg.stack)
+    network = LocalNetwork(naming.NETWORK, f"{prefix}-net")
+    postgres = PostgresContainer(naming.POSTGRES, PostgresContainerArgs(
         name=f"{prefix}-postgres", network=network.name, version=cfg.database.version,
         max_connections=cfg.database.max_connections,
     ))
-    redis = RedisContainer("redis", RedisContainerArgs(
-        name=f"{prefix}-redis", network=network.name, memory_gb=cfg.redis.memory_gb))
+    redis = RedisContainer(naming.REDIS, RedisContainerArgs(
+        name=naming.redis_name(cfg.stack), network=network.name, memory_gb=cfg.redis.memory_gb))
 
     urls: dict[str, str] = {}
     for name, service in cfg.services.items():
         # no Secret Manager on a laptop: the generated password goes in as a variable
-        env = {**_service_env(cfg, name, postgres, redis), "DATABASE_PASSWORD": postgres.password}
-        container = ServiceContainer(f"service-{name}", ServiceContainerArgs(
-            name=f"{prefix}-{name}", service=name, image=service.image, network=network.name, port=service.port,
-            health_path=service.health_path, env=env, depends_on=[postgres.container, redis.container],
+        env = {**_service_env(cfg, name, postgres, redis), contract.DATABASE_PASSWORD: postgres.password}
+        container = ServiceContainer(naming.service_component(name), ServiceContainerArgs(
+            name=naming.service_name(cfg.stack, name), service=name, image=service.image, network=network.name,
+            port=service.port, health_path=service.health_path, env=env,
+            depends_on=[postgres.container, redis.container],
         ))
         urls[name] = container.url
     return {

@@ -2,8 +2,10 @@
 
 It serves google.monitoring.v3.MetricService/ListTimeSeries with the request and response messages
 that ship with google-cloud-monitoring (no servicer base ships, so it registers a generic handler).
-It records every request, answers with canned TimeSeries per metric type, `page_size` series a page
-(with next_page_token), and can fail a metric type with a gRPC status.
+It records every request, answers with canned TimeSeries per metric type, only those whose resource
+label the filter's label term selects (the three forms the reader writes: = "name", starts_with,
+monitoring.regex.full_match), `page_size` series a page (with next_page_token), and can fail a metric
+type with a gRPC status.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from google.cloud.monitoring_v3.services.metric_service.transports import Metric
 
 SERVICE = "google.monitoring.v3.MetricService"
 METRIC_TYPE = re.compile(r'metric\.type\s*=\s*"([^"]+)"')
+# resource.labels.<label> = "name" | starts_with("prefix") | monitoring.regex.full_match("regex")
+LABEL_TERM = re.compile(r'resource\.labels\.(\w+) = '
+                        r'(?:(starts_with|monitoring\.regex\.full_match)\("([^"]*)"\)|"([^"]*)")')
 
 
 class FakeMetricService:
@@ -64,7 +69,7 @@ class FakeMetricService:
         if metric_type in self.errors:
             code, message = self.errors[metric_type]
             context.abort(code, message)
-        series = self.series.get(metric_type, [])
+        series = [s for s in self.series.get(metric_type, []) if _selects(request.filter, s)]
         start = int(request.page_token or 0)
         end = start + self.page_size
         return monitoring_v3.ListTimeSeriesResponse(
@@ -76,6 +81,20 @@ class FakeMetricService:
 def _metric_type(filter_text: str) -> str:
     match = METRIC_TYPE.search(filter_text)
     return match.group(1) if match else ""
+
+
+def _selects(filter_text: str, series: monitoring_v3.TimeSeries) -> bool:
+    """Whether the filter's resource label term (if any) selects the series' resource."""
+    term = LABEL_TERM.search(filter_text)
+    if term is None:
+        return True
+    label, function, argument, literal = term.groups()
+    value = series.resource.labels.get(label, "")
+    if function == "starts_with":
+        return value.startswith(argument)
+    if function is not None:
+        return re.fullmatch(argument, value) is not None
+    return value == literal
 
 
 def time_series(metric_type: str, resource_type: str, labels: dict[str, str],

@@ -13,6 +13,10 @@ class MetricType:
     metric: str  # metric.type
     resource: str  # resource.type of the monitored resource
 
+    def filter(self) -> str:
+        """The Cloud Monitoring filter for this metric on its resource type; callers add label terms."""
+        return f'metric.type = "{self.metric}" AND resource.type = "{self.resource}"'
+
 
 RUN_INSTANCES = MetricType("run.googleapis.com/container/instance_count", "cloud_run_revision")
 SQL_BACKENDS = MetricType("cloudsql.googleapis.com/database/postgresql/num_backends", "cloudsql_database")

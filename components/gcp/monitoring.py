@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_gcp import monitoring
 
+from components.gcp.metric_types import RUN_INSTANCES, SQL_BACKENDS
+
 
 @dataclass(frozen=True)
 class MonitoringArgs:
@@ -42,13 +44,11 @@ class Monitoring(pulumi.ComponentResource):
 
         conditions = [threshold(
             f"Cloud SQL connections above {args.alert_at:.0%} of {args.max_connections}",
-            'metric.type="cloudsql.googleapis.com/database/postgresql/num_backends" '
-            'AND resource.type="cloudsql_database"',
+            SQL_BACKENDS.filter(),
             args.alert_at * args.max_connections)]
         conditions += [threshold(
             f"{service} instances above {args.alert_at:.0%} of {maximum}",
-            'metric.type="run.googleapis.com/container/instance_count" AND resource.type="cloud_run_revision" '
-            f'AND resource.label.service_name="{service}"',
+            f'{RUN_INSTANCES.filter()} AND resource.label.service_name="{service}"',
             args.alert_at * maximum) for service, maximum in sorted(args.service_max_instances.items())]
         monitoring.AlertPolicy(
             f"{name}-capacity",

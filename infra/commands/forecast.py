@@ -1,23 +1,32 @@
 """`infra forecast`: when each resource of a stack runs out of capacity, as a table and a chart.
 
+Proposed changes keep to the environment's capacity caps (its policy config, read through
+infra.gate); a stack file whose project has no policy config for its environment is forecast
+within GCP's limits only, with a note on stderr: a forecast is advice, and still useful there.
+
 Exit codes: 0 whether or not anything is flagged (a forecast is advice, not a check: flagged
-series are marked in the table); 2 for bad input (stack file, metrics source, chart path), raised
-as BadInput / ConfigError for infra.cli to print.
+series are marked in the table); 2 for bad input (stack file, metrics source, chart path, a policy
+config that is there but unusable), raised as BadInput / ConfigError for infra.cli to print.
 The forecast time is the latest sample's time, so a file of samples gives the same answer on any day.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra import config, metrics
 from infra.exit_codes import EXIT_OK, BadInput
+from infra.gate import PolicyConfigs, policy_config_path
 from infra.scaling.forecast import FLAG_DAYS, THRESHOLD, Forecast, describe, forecast
+from infra.scaling.policy_limits import from_policy_config
 from infra.stacks import stack_file
 from policies.limits import fmt
+from policies.pack import CAPACITY_CAPS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     except metrics.MetricsError as exc:
         raise BadInput(str(exc)) from None
     as_of = max(s.timestamp for s in samples)
-    forecasts = forecast(cfg, samples, as_of)
+    forecasts = forecast(cfg, samples, as_of, capacity_caps(cfg.environment))
     print(report(cfg.stack, forecasts, as_of, len(samples)))
     if chart_path is not None:
         figure = chart(cfg.stack, forecasts, as_of)
@@ -49,6 +58,17 @@ def run(args: argparse.Namespace) -> int:
             raise BadInput(f"--chart {args.chart}: cannot write: {exc.strerror}") from None
         print(f"chart: {chart_path}")
     return EXIT_OK
+
+
+def capacity_caps(environment: str) -> Mapping[str, int] | None:
+    """The environment's capacity caps; None, with a note, when the project has no policy config for it."""
+    path = policy_config_path(environment)
+    if not path.is_file():
+        print(f"note: no policy config {path}: proposals keep to GCP's limits, not this environment's "
+              f"{CAPACITY_CAPS}", file=sys.stderr)
+        return None
+    _, policy_config = PolicyConfigs().for_environment(environment)  # checked against the pack on load
+    return from_policy_config(policy_config).caps
 
 
 def report(stack: str, forecasts: list[Forecast], as_of: datetime, samples: int) -> str:

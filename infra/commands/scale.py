@@ -1,14 +1,8 @@
 """`infra scale set` and `infra scale auto`: rewrite capacity in a stack file, checked first.
 
 Both build a candidate text (infra.stackfile_edit splices only the asked-for scalars) and put it
-through one gate, `check_candidate`, before anything is written:
-
-1. the config model (infra.config.load on the candidate): a value GCP or the model rejects;
-2. lowering network.connector.min_instances or max_instances needs --force: GCP replaces the
-   connector (limits.CONNECTOR_NEVER_SCALES_DOWN);
-3. the offline plan of the candidate and the policy pack with the environment's policy config
-   (policies/config/<environment>.json): any unwaived mandatory violation refuses, including one
-   the file had before (a scaler never writes a config the policies reject).
+through infra.candidate.check_candidate (the config model, the connector rule, the gate's policies)
+before anything is written.
 
 The write itself is stackfile_edit.edit: lock, read, decide, validate, atomic write; a refused
 change leaves the file byte-for-byte as it was. `scale auto` decides under the lock, from the file
@@ -25,43 +19,22 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra import config, metrics, offline, report, stackfile, stackfile_edit
-from infra.cli import EXIT_FAILED, EXIT_OK, BadInput, project_root, stack_file
-from infra.commands import check
-from infra.scaling import couple, decide
-from infra.stackfile_edit import Change, EditError
+from infra import config, metrics, stackfile_edit
+from infra.candidate import Accepted, Refused, check_candidate
+from infra.exit_codes import EXIT_FAILED, EXIT_OK, BadInput
+from infra.gate import PolicyConfigs
+from infra.metrics.samples import iso
+from infra.naming import NAMESPACE
+from infra.scaling import decide
+from infra.scaling.policy_limits import from_policy_config
+from infra.stackfile_edit import EditError
+from infra.stacks import stack_file
 from policies import limits
-
-CONNECTOR_KEYS = ("network.connector.min_instances", "network.connector.max_instances")
-
-
-class Refused(Exception):
-    """A candidate the checks refuse; `lines` name file:line, key or policy, the values and the fix."""
-
-    def __init__(self, reason: str, lines: list[str]) -> None:
-        super().__init__("\n".join([reason, *lines]))
-        self.reason = reason
-        self.lines = lines
-
-
-@dataclass
-class Verdict:
-    """What a candidate that passed was checked against, and the warnings it still has."""
-
-    policy_config: Path
-    resources: int
-    advisories: list[str] = field(default_factory=list)
-    replaces: list[str] = field(default_factory=list)  # connector values lowered with --force
-
-    def summary(self) -> str:
-        warned = f"; {len(self.advisories)} advisory" if self.advisories else ""
-        return (f"check: passed (config model; policy pack over {self.resources} resources with "
-                f"{self.policy_config}: no mandatory violations{warned})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,101 +43,6 @@ def run(args: argparse.Namespace) -> int:
         return scale_set(path, args.assignments, dry_run=args.dry_run, force=args.force)
     now = datetime.now(UTC).replace(microsecond=0)
     return scale_auto(path, args.metrics, now, dry_run=args.dry_run, force=args.force)
-
-
-# --- the gate -------------------------------------------------------------------------------------
-
-
-class PolicyConfigs:
-    """Each environment's policy config, loaded once (a missing or bad one is bad input)."""
-
-    def __init__(self) -> None:
-        self._loaded: dict[str, tuple[Path, dict[str, Any]]] = {}
-
-    def get(self, environment: str) -> tuple[Path, dict[str, Any]]:
-        if environment not in self._loaded:
-            path = project_root() / check.POLICY_CONFIG_DIR / f"{environment}.json"
-            self._loaded[environment] = (path, check.load_policy_config(path))
-        return self._loaded[environment]
-
-
-def check_candidate(path: Path, old_text: str, new_text: str, force: bool,
-                    policy_configs: PolicyConfigs) -> Verdict:
-    """Refused, or the verdict of a candidate that passes every check (see the module docstring)."""
-    try:
-        new_cfg = config.load(path, new_text)
-    except config.ConfigError as exc:
-        raise Refused("the config model rejects it:", exc.problems) from None
-    lowered = _connector_lowered(path, old_text, new_cfg, new_text)
-    if lowered and not force:
-        raise Refused("a connector change GCP makes by replacement:",
-                      [f"{line}; {limits.CONNECTOR_NEVER_SCALES_DOWN}. Fix: keep the value, or run again "
-                       "with --force to replace the connector" for line in lowered])
-    config_path, policy_config = policy_configs.get(new_cfg.environment)
-    plan = offline.plan(path, new_text)
-    violations = check.evaluate(plan.resources, policy_config, config_path)
-    failing = [v for v in violations if report.failing(v)]
-    if failing:
-        before = _failing_before(path, old_text, policy_config, config_path)
-        line_of = stackfile.read(path, new_text).line_of
-        result = report.StackResult(stack=plan.stack, path=path, violations=tuple(failing),
-                                    line_of=line_of, services=tuple(new_cfg.services))
-        lines = []
-        for v in failing:
-            line = report.stack_file_line(result, v)
-            already = " (the file fails this already, before the change)" if (v.policy, v.resource) in before else ""
-            lines.append(f"{path}:{line}: {v.policy} on {v.resource} ({v.resource_type}){already}: {v.message}")
-        if any(v.policy == couple.BUDGET_POLICY for v in failing):
-            lines.extend(_tier_hint(new_cfg, policy_config))
-        raise Refused(f"{len(failing)} mandatory policy violation{'s' if len(failing) > 1 else ''} "
-                      f"(policy config {config_path}):", lines)
-    advisories = [f"{v.policy} on {v.resource}: {v.message}" for v in violations
-                  if v.enforcement == "advisory" and not v.waived]
-    return Verdict(config_path, sum(1 for r in plan.resources if r.custom), advisories, lowered)
-
-
-def _connector_lowered(path: Path, old_text: str, new: config.StackConfig, new_text: str) -> list[str]:
-    """`FILE:LINE: network.connector.max_instances: 5 -> 3` for each connector value lowered.
-
-    The old values are read raw (defaults where absent), not through the config model: `scale set`
-    must be able to repair a file the model rejects."""
-    written = stackfile.read(path, old_text).config.get(f"{config.NAMESPACE}:network")
-    connector = written.get("connector") if isinstance(written, dict) else None
-    found = []
-    for key in CONNECTOR_KEYS:
-        field_name = key.rsplit(".", 1)[1]
-        before = connector.get(field_name) if isinstance(connector, dict) else None
-        if not isinstance(before, int):
-            before = config.Connector.model_fields[field_name].default
-        after = getattr(new.network.connector, field_name)
-        if after < before:  # read for lines only here: composing a large file takes a while
-            line = stackfile.read(path, new_text).line_of(f"{config.NAMESPACE}:network", "connector", field_name)
-            found.append(f"{path}:{line}: {key}: {before} -> {after} lowers the connector")
-    return found
-
-
-def _tier_hint(cfg: config.StackConfig, policy_config: dict[str, Any]) -> list[str]:
-    """When the connections the pools need are beyond what the tier is sized for, say so."""
-    budget = couple.from_policy_config(policy_config).budget
-    if budget is None or cfg.target != "gcp":
-        return []
-    needed = budget.max_connections_for(couple.demand(cfg, {}))
-    size = couple.ceiling(cfg)
-    if needed <= size:
-        return []
-    return [f"note: max_connections {needed} is beyond tier {cfg.database.tier}'s documented size of {size} "
-            f"({limits.SQL_QUOTAS_DOCS}); a larger database.tier, or smaller pools, is the lasting fix"]
-
-
-def _failing_before(path: Path, old_text: str, policy_config: dict[str, Any],
-                    config_path: Path) -> set[tuple[str, str]]:
-    """(policy, resource) of the mandatory violations the file has now: said apart in messages."""
-    try:
-        plan = offline.plan(path, old_text)
-    except config.ConfigError:
-        return set()
-    return {(v.policy, v.resource) for v in check.evaluate(plan.resources, policy_config, config_path)
-            if report.failing(v)}
 
 
 # --- scale set ------------------------------------------------------------------------------------
@@ -178,7 +56,7 @@ def parse_assignments(texts: list[str]) -> dict[str, Any]:
             key, value = stackfile_edit.parse_assignment(text)
         except EditError as exc:
             raise BadInput(str(exc)) from None
-        key = key.removeprefix(f"{config.NAMESPACE}:")
+        key = key.removeprefix(f"{NAMESPACE}:")
         if key in assignments and assignments[key] != value:
             raise BadInput(f"{key} is given twice ({assignments[key]!r} and {value!r}); give it once")
         assignments[key] = value
@@ -214,9 +92,9 @@ def scale_auto(path: Path, source: str, now: datetime, *, dry_run: bool = False,
     except metrics.MetricsError as exc:
         raise BadInput(str(exc)) from None
     policy_configs = PolicyConfigs()
-    config_path, policy_config = policy_configs.get(cfg.environment)
+    config_path, policy_config = policy_configs.for_environment(cfg.environment)
     try:
-        policy = couple.from_policy_config(policy_config)
+        policy = from_policy_config(policy_config)
     except ValueError as exc:
         raise BadInput(f"{config_path}: {exc}") from None
 
@@ -227,7 +105,7 @@ def scale_auto(path: Path, source: str, now: datetime, *, dry_run: bool = False,
         decisions.append(decide.assess(config.load(path, text), samples, now, policy=policy, force=force))
         return decisions[-1].assignments()
 
-    print(f"scale auto {path} from {source}: {len(samples)} samples, now {now:%Y-%m-%dT%H:%M:%SZ}")
+    print(f"scale auto {path} from {source}: {len(samples)} samples, now {iso(now)}")
     asked = "the changes above"
     if dry_run:
         text = _read(path)
@@ -313,10 +191,10 @@ class _Attempt:
 
     old_text: str = ""
     new_text: str = ""
-    verdict: Verdict | None = None
+    verdict: Accepted | None = None
 
 
-def _print_verdict(verdict: Verdict) -> None:
+def _print_verdict(verdict: Accepted) -> None:
     print(verdict.summary())
     for line in verdict.replaces:
         print(f"  --force: {line}; {limits.CONNECTOR_NEVER_SCALES_DOWN}")
@@ -340,7 +218,3 @@ def _read(path: Path) -> str:
 
 def _shown(value: Any) -> str:
     return "(unset)" if value is None else str(value)
-
-
-__all__ = ["Change", "Refused", "Verdict", "check_candidate", "parse_assignments", "run", "scale_auto",
-           "scale_set"]

@@ -1,9 +1,11 @@
 """Metric samples from Cloud Monitoring: MetricService.ListTimeSeries over the last 7 days.
 
-The platform names its GCP resources after the stack, and that is how a stack's series are found:
-Cloud Run services are gp-<stack>-<service>; the Cloud SQL instance, the Redis instance and the
-VPC connector are gp-<stack>-<anything> (NAME_PREFIX). Each metric is aligned to its maximum per
-5 minutes (capacity runs out at peaks, not on average) and reduced to one series per instance.
+The platform names its GCP resources after the stack (infra.naming), and that is how a stack's series
+are found: Cloud Run services are <prefix>-<service> (infra.naming.service_name), the Cloud SQL
+instance is <prefix>-<anything>, the Redis instance and the VPC connector have their own names
+(naming.redis_name, naming.connector_name). <prefix> is naming.name_prefix: gp-eu-prod for stack
+eu.Prod. Each metric is aligned to its maximum per 5 minutes (capacity runs out at peaks, not on
+average) and reduced to one series per instance.
 """
 
 from __future__ import annotations
@@ -20,13 +22,29 @@ with warnings.catch_warnings():
     from google.auth import exceptions as auth_exceptions
     from google.cloud import monitoring_v3
 
+from components.gcp import metric_types
+from components.gcp.metric_types import MetricType
+from infra import naming
 from infra.config import StackConfig
-from infra.metrics.samples import MetricsError, Sample
+from infra.metrics.samples import (
+    CLIENTS,
+    CONNECTIONS,
+    CONNECTOR,
+    CPU_RATIO,
+    DATABASE,
+    INSTANCES,
+    MEMORY_RATIO,
+    REDIS,
+    SERVICES,
+    MetricsError,
+    Sample,
+    iso,
+    service_resource,
+)
 
 WINDOW = timedelta(days=7)
 ALIGNMENT_S = 300
 TIMEOUT_S = 60.0
-NAME_PREFIX = "gp-{stack}-"
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 
 Aligner = monitoring_v3.Aggregation.Aligner
@@ -37,10 +55,9 @@ Reducer = monitoring_v3.Aggregation.Reducer
 class Query:
     """One Cloud Monitoring metric and the sample series it becomes."""
 
-    resource: str  # our resource id; "services" stands for services.<name>, one per Cloud Run service
+    resource: str  # our resource id; SERVICES stands for services.<name>, one per Cloud Run service
     metric: str  # our metric name
-    resource_type: str  # monitored resource type
-    metric_type: str
+    metric_type: MetricType  # metric.type and resource.type
     label: str  # the resource label naming the instance; series are grouped by it
     aligner: Aligner
     reducer: Reducer  # how series within one instance combine
@@ -48,39 +65,34 @@ class Query:
 
 QUERIES = (
     # Every instance, active or idle, of every revision counts against max_instances.
-    Query("services", "instances", "cloud_run_revision", "run.googleapis.com/container/instance_count",
-          "service_name", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
+    Query(SERVICES, INSTANCES, metric_types.RUN_INSTANCES, "service_name", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
     # Backends are reported per database; max_connections caps their sum.
-    Query("database", "connections", "cloudsql_database",
-          "cloudsql.googleapis.com/database/postgresql/num_backends",
-          "database_id", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
+    Query(DATABASE, CONNECTIONS, metric_types.SQL_BACKENDS, "database_id", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
     # Reported per node; maxclients and maxmemory apply to each node, so the fullest one counts.
-    Query("redis", "clients", "redis_instance", "redis.googleapis.com/clients/connected",
-          "instance_id", Aligner.ALIGN_MAX, Reducer.REDUCE_MAX),
-    Query("redis", "memory_ratio", "redis_instance", "redis.googleapis.com/stats/memory/usage_ratio",
-          "instance_id", Aligner.ALIGN_MAX, Reducer.REDUCE_MAX),
-    Query("network.connector", "instances", "vpc_access_connector",
-          "vpcaccess.googleapis.com/connector/instances",
-          "connector_name", Aligner.ALIGN_MAX, Reducer.REDUCE_SUM),
+    Query(REDIS, CLIENTS, metric_types.REDIS_CLIENTS, "instance_id", Aligner.ALIGN_MAX, Reducer.REDUCE_MAX),
+    Query(REDIS, MEMORY_RATIO, metric_types.REDIS_MEMORY_RATIO, "instance_id", Aligner.ALIGN_MAX,
+          Reducer.REDUCE_MAX),
+    Query(CONNECTOR, INSTANCES, metric_types.CONNECTOR_INSTANCES, "connector_name", Aligner.ALIGN_MAX,
+          Reducer.REDUCE_SUM),
     # A distribution of per-instance CPU use; its 99th percentile is the busiest instance.
-    Query("network.connector", "cpu_ratio", "vpc_access_connector",
-          "vpcaccess.googleapis.com/connector/cpu/utilizations",
-          "connector_name", Aligner.ALIGN_PERCENTILE_99, Reducer.REDUCE_MAX),
+    Query(CONNECTOR, CPU_RATIO, metric_types.CONNECTOR_CPU, "connector_name", Aligner.ALIGN_PERCENTILE_99,
+          Reducer.REDUCE_MAX),
 )
 
 
 def time_series_filter(query: Query, project: str, stack: str) -> str:
     """The ListTimeSeries filter for one query: its metric, on this stack's resources only."""
-    prefix = NAME_PREFIX.format(stack=stack)
-    if query.label == "database_id":  # "<project>:<instance>"
-        match = f'starts_with("{project}:{prefix}")'
-    elif query.label == "instance_id":  # "projects/<p>/locations/<r>/instances/<instance>"
-        literal = prefix.replace(".", "[.]")  # stack names may hold dots; RE2 needs no backslash this way
-        match = f'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?{literal}.*")'
-    else:
+    prefix = f"{naming.name_prefix(stack)}-"
+    if query.resource == SERVICES:  # one series per service; _resource_of keeps the configured ones
         match = f'starts_with("{prefix}")'
-    return (f'metric.type = "{query.metric_type}" AND resource.type = "{query.resource_type}" '
-            f'AND resource.labels.{query.label} = {match}')
+    elif query.resource == DATABASE:  # "<project>:<instance>"
+        match = f'starts_with("{project}:{prefix}")'
+    elif query.resource == REDIS:  # "projects/<p>/locations/<r>/instances/<instance>", or the bare name;
+        # names hold only [a-z0-9-] (infra.naming): nothing to escape in the regex
+        match = f'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?{naming.redis_name(stack)}")'
+    else:
+        match = f'"{naming.connector_name(stack)}"'
+    return f"{query.metric_type.filter()} AND resource.labels.{query.label} = {match}"
 
 
 def request(query: Query, project: str, stack: str, now: datetime) -> monitoring_v3.ListTimeSeriesRequest:
@@ -122,13 +134,13 @@ def load(project: str, cfg: StackConfig, now: datetime,
                                             timeout=TIMEOUT_S)
             series = [monitoring_v3.TimeSeries.pb(s) for s in pages]
         except api_exceptions.PermissionDenied as exc:
-            raise MetricsError([f"{where}: {query.metric_type}: permission denied ({exc.message}); "
+            raise MetricsError([f"{where}: {query.metric_type.metric}: permission denied ({exc.message}); "
                                 f"the caller needs roles/monitoring.viewer on {project}"]) from None
         except api_exceptions.GoogleAPICallError as exc:
-            problem = f"{where}: {query.metric_type}: {type(exc).__name__}: {exc.message}"
+            problem = f"{where}: {query.metric_type.metric}: {type(exc).__name__}: {exc.message}"
             raise MetricsError([problem]) from None
         except api_exceptions.RetryError as exc:
-            raise MetricsError([f"{where}: {query.metric_type}: no answer from Cloud Monitoring "
+            raise MetricsError([f"{where}: {query.metric_type.metric}: no answer from Cloud Monitoring "
                                 f"({exc.message})"]) from None
         _check_single_instance(where, query, series)
         for one in series:
@@ -147,31 +159,26 @@ def load(project: str, cfg: StackConfig, now: datetime,
                     samples.append(Sample(when, resource, query.metric, value))
 
     if not samples:
-        prefix = NAME_PREFIX.format(stack=cfg.stack)
-        raise MetricsError([f"{where}: no samples for stack {cfg.stack} between {_iso(now - WINDOW)} and "
-                            f"{_iso(now)} (looked for Cloud Run services, a Cloud SQL instance, a Redis "
-                            f"instance and a VPC connector named {prefix}*)"])
+        raise MetricsError([f"{where}: no samples for stack {cfg.stack} between {iso(now - WINDOW)} and "
+                            f"{iso(now)} (looked for Cloud Run services, a Cloud SQL instance, a Redis "
+                            f"instance and a VPC connector named {naming.name_prefix(cfg.stack)}-*)"])
     return samples
 
 
 def _resource_of(query: Query, name: str, cfg: StackConfig) -> str | None:
     """Our resource id for a series' instance label, or None for a service the stack lacks."""
-    if query.resource != "services":
+    if query.resource != SERVICES:
         return query.resource
-    service = name.removeprefix(NAME_PREFIX.format(stack=cfg.stack))
-    # Other gp-<stack>-* services in the project (retired, hand-made) are not this config's to size.
-    return f"services.{service}" if service in cfg.services else None
+    # Other <prefix>-* services in the project (retired, hand-made) are not this config's to size.
+    service = naming.service_of(name, cfg.stack, tuple(cfg.services))
+    return None if service is None else service_resource(service)
 
 
 def _check_single_instance(where: str, query: Query, series: list) -> None:
     """The stack has one database, one Redis and one connector; two would be summed into nonsense."""
-    if query.resource == "services":
+    if query.resource == SERVICES:
         return
     names = sorted({s.resource.labels.get(query.label, "") for s in series})
     if len(names) > 1:
-        raise MetricsError([f"{where}: {query.metric_type}: {len(names)} instances match this stack "
-                            f"({', '.join(names)}); expected one {query.resource_type}"])
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        raise MetricsError([f"{where}: {query.metric_type.metric}: {len(names)} instances match this stack "
+                            f"({', '.join(names)}); expected one {query.metric_type.resource}"])

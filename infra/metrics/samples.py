@@ -7,15 +7,28 @@ A resource id is the config path of what it measures ("services.api", "database"
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from infra.config import StackConfig
 
-# The metrics each kind of resource reports, and what each one counts.
-SERVICE_METRICS = ("instances",)  # Cloud Run instance count
-DATABASE_METRICS = ("connections",)  # postgres backends
-REDIS_METRICS = ("clients", "memory_ratio")  # connected clients; used memory / memory size (0..1)
-CONNECTOR_METRICS = ("instances", "cpu_ratio")  # connector instances; CPU utilisation (0..1)
+# Resource ids: the config path of what a sample measures.
+SERVICES = "services"  # services.<name>, one per configured service (service_resource)
+DATABASE = "database"
+REDIS = "redis"
+CONNECTOR = "network.connector"
+
+# Metric names, and what each one counts.
+INSTANCES = "instances"  # Cloud Run or connector instances
+CONNECTIONS = "connections"  # postgres backends
+CLIENTS = "clients"  # connected Redis clients
+MEMORY_RATIO = "memory_ratio"  # used memory / memory size (0..1)
+CPU_RATIO = "cpu_ratio"  # CPU utilisation (0..1)
+
+# The metrics each kind of resource reports.
+SERVICE_METRICS = (INSTANCES,)
+DATABASE_METRICS = (CONNECTIONS,)
+REDIS_METRICS = (CLIENTS, MEMORY_RATIO)
+CONNECTOR_METRICS = (INSTANCES, CPU_RATIO)
 
 MAX_PROBLEMS = 20  # a bad file reports this many problems, then stops reading
 
@@ -36,10 +49,20 @@ class Sample:
     value: float
 
 
+def iso(when: datetime) -> str:
+    """A time as samples and scaling.last_scaled write it: 2024-05-01T12:00:00Z (UTC, whole seconds)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def service_resource(service: str) -> str:
+    """The resource id of a configured service: services.api."""
+    return f"{SERVICES}.{service}"
+
+
 def stack_metrics(cfg: StackConfig) -> dict[str, tuple[str, ...]]:
     """resource id -> the metrics it reports, for this stack's resources, in config order."""
-    known: dict[str, tuple[str, ...]] = {f"services.{name}": SERVICE_METRICS for name in cfg.services}
-    known["database"] = DATABASE_METRICS
-    known["redis"] = REDIS_METRICS
-    known["network.connector"] = CONNECTOR_METRICS
+    known: dict[str, tuple[str, ...]] = {service_resource(name): SERVICE_METRICS for name in cfg.services}
+    known[DATABASE] = DATABASE_METRICS
+    known[REDIS] = REDIS_METRICS
+    known[CONNECTOR] = CONNECTOR_METRICS
     return known

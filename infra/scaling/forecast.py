@@ -3,22 +3,24 @@
 Per (resource, metric) series: a Theil-Sen trend (the median of pairwise slopes, so a few spikes or
 outages do not bend it), the trend's value now, and the days until it reaches THRESHOLD of
 capacity. A series is flagged when that is under FLAG_DAYS; a flagged series comes with the change
-that sizes it for SIZE_FOR_DAYS of the same trend, within the GCP limits in policies/limits.py.
+that sizes it for SIZE_FOR_DAYS of the same trend, within the caps the scaler keeps to
+(infra.scaling.scalable: GCP's limits, the tier's size, and the environment's capacity caps when given).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
+from infra.change import Change
 from infra.config import StackConfig
-from infra.metrics.samples import Sample, stack_metrics
-from infra.scaling.capacity import capacity
-from infra.stackfile_edit import Change
+from infra.metrics.samples import CLIENTS, CONNECTOR, CPU_RATIO, INSTANCES, REDIS, Sample, stack_metrics
+from infra.scaling.capacity import capacities
+from infra.scaling.scalable import CONNECTOR_MACHINE_TYPE_KEY, Scalable, scalables
 from policies import limits
 
 THRESHOLD = 0.95  # share of capacity that counts as full
@@ -26,8 +28,8 @@ FLAG_DAYS = 14.0  # flag a series that is full sooner than this
 SIZE_FOR_DAYS = 28.0  # a proposed change keeps the trend below THRESHOLD this long
 MAX_PAIRS = 2_500_000  # Theil-Sen uses every pair up to this (2236 points: a week at 5 min is 2016)
 SECONDS_PER_DAY = 86400.0
-# Connector machine types from smallest to largest; micro types run out of CPU credits under load.
-CONNECTOR_MACHINE_ORDER = ("f1-micro", "e2-micro", "e2-standard-4")
+# Connector machine types, listed from smallest to largest; micro types run out of CPU credits under load.
+CONNECTOR_MACHINE_ORDER = limits.CONNECTOR_MACHINE_TYPES.values
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,11 @@ def days_until(current: float, slope_per_day: float, level: float) -> float | No
     return (level - current) / slope_per_day
 
 
-def forecast(cfg: StackConfig, samples: Sequence[Sample], as_of: datetime | None = None) -> list[Forecast]:
+def forecast(cfg: StackConfig, samples: Sequence[Sample], as_of: datetime | None = None,
+             caps: Mapping[str, int] | None = None) -> list[Forecast]:
     """One Forecast per series in `samples`, in config order, with trends evaluated at `as_of`
-    (default: the latest sample)."""
+    (default: the latest sample). caps: the environment's capacity caps (infra.scaling.policy_limits);
+    None proposes within GCP's limits only."""
     if not samples:
         return []
     times: dict[tuple[str, str], list[float]] = {}
@@ -126,19 +130,21 @@ def forecast(cfg: StackConfig, samples: Sequence[Sample], as_of: datetime | None
     if unknown:
         raise ValueError(f"samples for series that stack {cfg.stack} does not have: {', '.join(unknown)}")
 
+    rows = {(row.resource, row.metric): row for row in scalables(cfg, caps)}
+    capacity = capacities(cfg)
     result = []
     for resource, metric in order:
         if (resource, metric) not in times:
             continue
         t = (np.asarray(times[(resource, metric)]) - end) / SECONDS_PER_DAY
         v = np.asarray(values[(resource, metric)], dtype=float)
-        result.append(_forecast_series(cfg, resource, metric, t, v))
+        result.append(_forecast_series(cfg, rows, resource, metric, capacity[(resource, metric)], t, v))
     return result
 
 
-def _forecast_series(cfg: StackConfig, resource: str, metric: str, t: np.ndarray, v: np.ndarray) -> Forecast:
+def _forecast_series(cfg: StackConfig, rows: dict[tuple[str, str], Scalable], resource: str, metric: str,
+                     cap: float, t: np.ndarray, v: np.ndarray) -> Forecast:
     slope, current = theil_sen(t, v)
-    cap = capacity(cfg, resource, metric)
     days = days_until(current, slope, THRESHOLD * cap)
     change, note = None, ""
     if days is not None and days < FLAG_DAYS:
@@ -146,7 +152,7 @@ def _forecast_series(cfg: StackConfig, resource: str, metric: str, t: np.ndarray
         peak = max(current, current + slope * SIZE_FOR_DAYS)
         why = (f"forecast: {resource} {metric} is {_days(days)} from {limits.fmt(THRESHOLD * 100)}% of "
                f"capacity; sized for {limits.fmt(round(peak, 2))}, the trend in {limits.fmt(SIZE_FOR_DAYS)} days")
-        change, note = _proposal(cfg, resource, metric, cap, peak, why)
+        change, note = _proposal(cfg, rows, resource, metric, peak, why)
     if len(np.unique(t)) < 2:
         note = "; ".join(part for part in ("one point in time: no trend", note) if part)
     return Forecast(resource, metric, cap, len(t), slope, current, days, change, note, t, v)
@@ -156,30 +162,22 @@ def _days(days: float) -> str:
     return "0 days" if days == 0 else f"{days:.1f} days"
 
 
-def _proposal(cfg: StackConfig, resource: str, metric: str, cap: float, peak: float,
+def _proposal(cfg: StackConfig, rows: dict[tuple[str, str], Scalable], resource: str, metric: str, peak: float,
               why: str) -> tuple[Change | None, str]:
     """The change that keeps `peak` below THRESHOLD of capacity, or why there is none."""
-    if resource.startswith("services."):
-        return _raise_to(f"{resource}.max_instances", int(cap), _needed(peak), limits.RUN_MAX_INSTANCES, why)
-    if resource == "database":
-        return _raise_to("database.max_connections", int(cap), _needed(peak), limits.SQL_MAX_CONNECTIONS, why)
-    if resource == "network.connector" and metric == "instances":
-        connector = cfg.network.connector
-        return _raise_to("network.connector.max_instances", connector.max_instances, _needed(peak),
-                         limits.CONNECTOR_MAX_INSTANCES, why)
-    if resource == "network.connector" and metric == "cpu_ratio":
-        connector = cfg.network.connector
-        position = CONNECTOR_MACHINE_ORDER.index(connector.machine_type)
+    row = rows.get((resource, metric))
+    if row is not None:
+        return _raise_to(row, _needed(row.in_units(peak)), why)
+    if (resource, metric) == (CONNECTOR, CPU_RATIO):
+        machine_type = cfg.network.connector.machine_type
+        position = CONNECTOR_MACHINE_ORDER.index(machine_type)
         if position + 1 < len(CONNECTOR_MACHINE_ORDER):
             bigger = CONNECTOR_MACHINE_ORDER[position + 1]
-            return Change("network.connector.machine_type", connector.machine_type, bigger, why), ""
+            return Change(CONNECTOR_MACHINE_TYPE_KEY, machine_type, bigger, why), ""
         # Already the largest machine: spread the load over more instances.
-        return _raise_to("network.connector.max_instances", connector.max_instances,
-                         _needed(connector.max_instances * peak), limits.CONNECTOR_MAX_INSTANCES, why)
-    if resource == "redis" and metric == "memory_ratio":
-        memory_gb = cfg.redis.memory_gb
-        return _raise_to("redis.memory_gb", memory_gb, _needed(memory_gb * peak), limits.REDIS_MEMORY_GB, why)
-    if resource == "redis" and metric == "clients":
+        instances = rows[(CONNECTOR, INSTANCES)]
+        return _raise_to(instances, _needed(instances.current * peak), why)
+    if (resource, metric) == (REDIS, CLIENTS):
         return None, (f"no config key raises it: Memorystore allows {limits.REDIS_MAX_CLIENTS} clients "
                       f"({limits.REDIS_CLIENTS_SOURCE}); open fewer connections per service instance")
     raise ValueError(f"no proposal for {resource} {metric}")
@@ -190,14 +188,10 @@ def _needed(peak: float) -> int:
     return math.floor(peak / THRESHOLD) + 1
 
 
-def _raise_to(key: str, old: int, needed: int, limit: limits.Range,
-              reason: str) -> tuple[Change | None, str]:
-    """Raise `key` to `needed`, at least by one and at most to the GCP limit."""
-    top = int(limit.maximum)
-    if old >= top:
-        return None, f"{key} is already {old}, the most allowed: {limit.what} is {limit.allowed()}"
-    new = min(top, max(old + 1, needed))
-    note = ""
-    if needed > top:
-        note = f"capped at {top}: {limit.what} is {limit.allowed()}; the trend needs {needed}"
-    return Change(key, old, new, reason), note
+def _raise_to(row: Scalable, needed: int, reason: str) -> tuple[Change | None, str]:
+    """Raise the row's key to `needed`, at least by one and at most to its cap."""
+    if row.current >= row.cap:
+        return None, f"{row.key} is already {row.current}, the most allowed: {row.cap_why}"
+    new = min(row.cap, max(row.current + 1, needed))
+    note = f"capped at {row.cap}: {row.cap_why}; the trend needs {needed}" if needed > row.cap else ""
+    return Change(row.key, row.current, new, reason), note

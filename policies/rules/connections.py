@@ -35,11 +35,15 @@ from policies.rules.resources import (
     where,
 )
 
+# The config properties, named once: the scaler (infra/scaling/) reads the budget by these names.
+HEADROOM = "headroom"
+RESERVED_CONNECTIONS = "reservedConnections"
+
 CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
-    "headroom": {"type": "number", "minimum": 0.05, "maximum": 1, "default": 0.8,
-                 "description": "Share of the usable connections services may plan to open."},
-    "reservedConnections": {"type": "integer", "minimum": 0, "default": 10,
-                            "description": "Connections kept for superusers, migrations and operators."},
+    HEADROOM: {"type": "number", "minimum": 0.05, "maximum": 1, "default": 0.8,
+               "description": "Share of the usable connections services may plan to open."},
+    RESERVED_CONNECTIONS: {"type": "integer", "minimum": 0, "default": 10,
+                           "description": "Connections kept for superusers, migrations and operators."},
 }
 POOL_KEYS = f"{contract.DATABASE_POOL_SIZE} + {contract.DATABASE_MAX_OVERFLOW} (services.<name>.pool or database.pool)"
 
@@ -51,9 +55,9 @@ def budget(limit: float, headroom: float, reserved: float) -> int:
 
 def check_connection_budget(resources: Sequence[Resource], config: Mapping[str, Any],
                             report: StackReport) -> None:
-    headroom = number(config.get("headroom", CONFIG_PROPERTIES["headroom"]["default"]), "headroom")
-    reserved = number(config.get("reservedConnections", CONFIG_PROPERTIES["reservedConnections"]["default"]),
-                      "reservedConnections")
+    headroom = number(config.get(HEADROOM, CONFIG_PROPERTIES[HEADROOM]["default"]), HEADROOM)
+    reserved = number(config.get(RESERVED_CONNECTIONS, CONFIG_PROPERTIES[RESERVED_CONNECTIONS]["default"]),
+                      RESERVED_CONNECTIONS)
 
     users: list[tuple[Resource, Pool, Count]] = []
     for resource in resources:

@@ -37,7 +37,7 @@ print(json.dumps({'types': sorted({r.urn.split('::')[2] for r in monitor.resourc
 # The tooling around the program (a name covers its submodules): the CLI and its commands, the scaler,
 # the metrics readers, the reports, the stack-file writer and the modules it is made of.
 TOOLING = (
-    "infra.cli", "infra.commands", "infra.gate", "infra.stacks", "infra.offline", "infra.inventory", "infra.change",
+    "infra.cli", "infra.commands", "infra.gate", "infra.stacks", "infra.candidate", "infra.offline", "infra.inventory", "infra.change",
     "infra.scaling", "infra.metrics", "infra.reports", "infra.report",
     "infra.stackfile_edit", "infra.dotted_keys", "infra.edit_error", "infra.file_text", "infra.settable_keys",
     "infra.stackfile_lock", "infra.yaml_scalars", "infra.yaml_splice",

@@ -46,22 +46,25 @@ def stack_path(write_stack):
 def test_table(stack_path, tmp_path, capsys):
     source = f"file:{write_metrics(tmp_path / 'm.csv')}"
     assert cli.main(["forecast", "--stack-file", str(stack_path), "--metrics", source]) == 0
-    assert capsys.readouterr().out == EXPECTED_TABLE
+    assert capsys.readouterr().out == table(
+        # policies/config/staging.json caps a service at 10 instances: api has them already
+        "services.api.max_instances is already 10, the most allowed: this environment's "
+        "capacity-caps.maxInstancesPerService in its policy config")
 
 
-EXPECTED_TABLE = "\n".join([
-    "Forecast for stack staging as of 2024-05-08 00:00 UTC, from 6051 samples.",
-    "Flagged (!): the trend reaches 95% of capacity within 14 days.",
-    "",
-    "resource        metric        capacity  trend now  use  trend/day  days to 95%  action",
-    "! services.api  instances     10        5.5        55%  +0.50      8.0          "
-    "raise services.api.max_instances from 10 to 21",
-    "  database      connections   100       40.0       40%  +0.00      never",
-    "  redis         memory_ratio  1         0.27       27%  +0.010     68.0",
-    "",
-    "1 of 3 series flagged: services.api instances",
-    "",
-])
+def table(api_action: str) -> str:
+    return "\n".join([
+        "Forecast for stack staging as of 2024-05-08 00:00 UTC, from 6051 samples.",
+        "Flagged (!): the trend reaches 95% of capacity within 14 days.",
+        "",
+        "resource        metric        capacity  trend now  use  trend/day  days to 95%  action",
+        f"! services.api  instances     10        5.5        55%  +0.50      8.0          {api_action}",
+        "  database      connections   100       40.0       40%  +0.00      never",
+        "  redis         memory_ratio  1         0.27       27%  +0.010     68.0",
+        "",
+        "1 of 3 series flagged: services.api instances",
+        "",
+    ])
 
 
 def test_chart_is_a_png_with_one_plot_per_series(stack_path, tmp_path, capsys):
@@ -101,3 +104,37 @@ def test_chart_must_be_a_png_in_an_existing_folder(stack_path, tmp_path, capsys)
     missing = tmp_path / "no" / "c.png"
     assert cli.main(["forecast", "--stack-file", str(stack_path), "--metrics", source, "--chart", str(missing)]) == 2
     assert capsys.readouterr().err == f"--chart {missing}: folder {missing.parent} does not exist\n"
+
+
+def elsewhere(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """STACK as the staging stack of another project, run from that project's root (the working
+    directory with Pulumi.yaml): the policy config is looked for in its policies/config/."""
+    (folder / "policies" / "config").mkdir(parents=True)
+    (folder / "Pulumi.yaml").write_text("name: elsewhere\nruntime: python\n")
+    stack = folder / "Pulumi.staging.yaml"
+    stack.write_text(STACK)
+    monkeypatch.chdir(folder)
+    return stack
+
+
+def test_without_a_policy_config_proposals_keep_to_gcp_limits(tmp_path, monkeypatch, capsys):
+    # A forecast is still advice worth having where the project has no policy config for the environment.
+    stack = elsewhere(tmp_path / "elsewhere", monkeypatch)
+    source = f"file:{write_metrics(tmp_path / 'm.csv')}"
+    assert cli.main(["forecast", "--stack-file", str(stack), "--metrics", source]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == table("raise services.api.max_instances from 10 to 21")
+    missing = stack.parent / "policies" / "config" / "staging.json"
+    assert captured.err == (f"note: no policy config {missing}: proposals keep to GCP's limits, not this "
+                            "environment's capacity-caps\n")
+
+
+def test_an_unusable_policy_config_is_bad_input(tmp_path, monkeypatch, capsys):
+    stack = elsewhere(tmp_path / "elsewhere", monkeypatch)
+    unusable = stack.parent / "policies" / "config" / "staging.json"
+    unusable.write_text("{not json")
+    source = f"file:{write_metrics(tmp_path / 'm.csv')}"
+    assert cli.main(["forecast", "--stack-file", str(stack), "--metrics", source]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"{unusable}:1:2: not valid JSON")

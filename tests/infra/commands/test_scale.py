@@ -13,8 +13,7 @@ import pytest
 
 from infra import cli, config, stackfile, stackfile_edit
 from policies import limits
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.conftest import REPO
 
 
 @pytest.fixture(autouse=True)

@@ -8,16 +8,14 @@ import grpc
 import pytest
 from google.cloud import monitoring_v3
 
-from infra import config
+from infra import config, offline
 from infra.metrics import MetricsError, Sample, gcp_source
+from policies.contract import CONNECTOR as CONNECTOR_TYPE
+from policies.contract import REDIS_INSTANCE, RUN_SERVICE, SQL_INSTANCE
+from tests.conftest import GCP_STAGING
 from tests.fake_monitoring import FakeMetricService, time_series
 
-STACK = """\
-config:
-  gcp:project: golden-path-prod
-  gcp:region: europe-west1
-  golden-path:environment: prod
-  golden-path:target: gcp
+STACK = GCP_STAGING + """\
   golden-path:services:
     api:
       image: example/api:1
@@ -26,7 +24,7 @@ config:
       image: example/web:1
       max_instances: 4
 """
-PROJECT = "golden-path-prod"
+PROJECT = "golden-path-test"
 NOW = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
 RUN = "run.googleapis.com/container/instance_count"
 SQL = "cloudsql.googleapis.com/database/postgresql/num_backends"
@@ -34,9 +32,9 @@ REDIS_CLIENTS = "redis.googleapis.com/clients/connected"
 REDIS_MEMORY = "redis.googleapis.com/stats/memory/usage_ratio"
 CONNECTOR = "vpcaccess.googleapis.com/connector/instances"
 CONNECTOR_CPU = "vpcaccess.googleapis.com/connector/cpu/utilizations"
-DATABASE = {"database_id": f"{PROJECT}:gp-prod-db"}
-CACHE = {"instance_id": f"projects/{PROJECT}/locations/europe-west1/instances/gp-prod-cache"}
-NETWORK = {"connector_name": "gp-prod-connector"}
+# The names the platform gives stack staging's resources (tests/inventories/staging.json).
+STAGING_NAMES = {"api": "gp-staging-api", "web": "gp-staging-web", "database": "gp-staging-pg",
+                 "redis": "gp-staging-redis", "connector": "gp-staging-conn"}
 
 
 def at(minutes_ago: int) -> datetime:
@@ -48,22 +46,43 @@ def run_series(service: str, values: list[int]) -> monitoring_v3.TimeSeries:
     return time_series(RUN, "cloud_run_revision", {"service_name": service}, points)
 
 
-def canned() -> dict[str, list[monitoring_v3.TimeSeries]]:
+def canned(names: dict[str, str] = STAGING_NAMES) -> dict[str, list[monitoring_v3.TimeSeries]]:
+    """A series of each metric, on resources with these names (the Cloud Run services' and instances')."""
+    database = {"database_id": f"{PROJECT}:{names['database']}"}
+    cache = {"instance_id": f"projects/{PROJECT}/locations/europe-west1/instances/{names['redis']}"}
+    network = {"connector_name": names["connector"]}
+    retired = names["api"].removesuffix("api") + "retired"
     return {
-        RUN: [run_series("gp-prod-api", [4, 3]), run_series("gp-prod-web", [2]),
-              run_series("gp-prod-retired", [9])],  # not in the config: ignored
-        SQL: [time_series(SQL, "cloudsql_database", DATABASE, [(at(0), 120)])],
-        REDIS_CLIENTS: [time_series(REDIS_CLIENTS, "redis_instance", CACHE, [(at(0), 300)])],
-        REDIS_MEMORY: [time_series(REDIS_MEMORY, "redis_instance", CACHE, [(at(0), 0.625)], integer=False)],
-        CONNECTOR: [time_series(CONNECTOR, "vpc_access_connector", NETWORK, [(at(0), 3)])],
-        CONNECTOR_CPU: [time_series(CONNECTOR_CPU, "vpc_access_connector", NETWORK, [(at(0), 0.25)],
+        RUN: [run_series(names["api"], [4, 3]), run_series(names["web"], [2]),
+              run_series(retired, [9])],  # not in the config: ignored
+        SQL: [time_series(SQL, "cloudsql_database", database, [(at(0), 120)])],
+        REDIS_CLIENTS: [time_series(REDIS_CLIENTS, "redis_instance", cache, [(at(0), 300)])],
+        REDIS_MEMORY: [time_series(REDIS_MEMORY, "redis_instance", cache, [(at(0), 0.625)], integer=False)],
+        CONNECTOR: [time_series(CONNECTOR, "vpc_access_connector", network, [(at(0), 3)])],
+        CONNECTOR_CPU: [time_series(CONNECTOR_CPU, "vpc_access_connector", network, [(at(0), 0.25)],
                                     integer=False)],
     }
 
 
+SAMPLES = [  # what canned() becomes, sorted by resource, metric and time
+    Sample(at(0), "database", "connections", 120.0),
+    Sample(at(0), "network.connector", "cpu_ratio", 0.25),
+    Sample(at(0), "network.connector", "instances", 3.0),
+    Sample(at(0), "redis", "clients", 300.0),
+    Sample(at(0), "redis", "memory_ratio", 0.625),
+    Sample(at(5), "services.api", "instances", 3.0),
+    Sample(at(0), "services.api", "instances", 4.0),
+    Sample(at(0), "services.web", "instances", 2.0),
+]
+
+
+def in_order(samples: list[Sample]) -> list[Sample]:
+    return sorted(samples, key=lambda s: (s.resource, s.metric, s.timestamp))
+
+
 @pytest.fixture
 def cfg(write_stack):
-    return config.load(write_stack(STACK, "prod"))
+    return config.load(write_stack(STACK, "staging"))
 
 
 @pytest.fixture
@@ -83,44 +102,56 @@ def load(fake: FakeMetricService, cfg) -> list[Sample]:
 
 def test_samples_map_to_config_paths(fake, cfg):
     samples = load(fake, cfg)
-    assert sorted(samples, key=lambda s: (s.resource, s.metric, s.timestamp)) == [
-        Sample(at(0), "database", "connections", 120.0),
-        Sample(at(0), "network.connector", "cpu_ratio", 0.25),
-        Sample(at(0), "network.connector", "instances", 3.0),
-        Sample(at(0), "redis", "clients", 300.0),
-        Sample(at(0), "redis", "memory_ratio", 0.625),
-        Sample(at(5), "services.api", "instances", 3.0),
-        Sample(at(0), "services.api", "instances", 4.0),
-        Sample(at(0), "services.web", "instances", 2.0),
-    ]
+    assert in_order(samples) == SAMPLES
     assert all(s.timestamp.tzinfo is UTC for s in samples)
+
+
+@pytest.mark.parametrize("stack", ["eu.prod", "Prod", "europe-west1-staging"])
+def test_series_are_found_by_the_names_the_platform_gives(write_stack, stack):
+    # Stack names GCP names cannot hold as they are: dots and capitals are cleaned, and the
+    # connector's name is cut to fit GCP's 20 characters. The series carry the names the program
+    # gives (its offline plan); the fake serves only those the request's filter selects.
+    path = write_stack(STACK, stack)
+    plan = offline.plan(path)
+
+    def named(type_: str) -> list[str]:
+        return sorted(r.props["name"] for r in plan.of_type(type_))
+
+    api, web = named(RUN_SERVICE)
+    [database], [cache], [connector] = named(SQL_INSTANCE), named(REDIS_INSTANCE), named(CONNECTOR_TYPE)
+    series = canned({"api": api, "web": web, "database": database, "redis": cache, "connector": connector})
+    server = FakeMetricService(series).start()
+    try:
+        assert in_order(load(server, config.load(path))) == SAMPLES
+    finally:
+        server.stop()
 
 
 def test_requests_name_metric_stack_window_and_aggregation(fake, cfg):
     load(fake, cfg)
     expected = {
         RUN: ('resource.type = "cloud_run_revision" AND '
-              'resource.labels.service_name = starts_with("gp-prod-")',
+              'resource.labels.service_name = starts_with("gp-staging-")',
               "ALIGN_MAX", "REDUCE_SUM", "service_name"),
         SQL: ('resource.type = "cloudsql_database" AND '
-              'resource.labels.database_id = starts_with("golden-path-prod:gp-prod-")',
+              'resource.labels.database_id = starts_with("golden-path-test:gp-staging-")',
               "ALIGN_MAX", "REDUCE_SUM", "database_id"),
         REDIS_CLIENTS: ('resource.type = "redis_instance" AND resource.labels.instance_id = '
-                        'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?gp-prod-.*")',
+                        'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?gp-staging-redis")',
                         "ALIGN_MAX", "REDUCE_MAX", "instance_id"),
         REDIS_MEMORY: ('resource.type = "redis_instance" AND resource.labels.instance_id = '
-                       'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?gp-prod-.*")',
+                       'monitoring.regex.full_match("(projects/[^/]+/locations/[^/]+/instances/)?gp-staging-redis")',
                        "ALIGN_MAX", "REDUCE_MAX", "instance_id"),
         CONNECTOR: ('resource.type = "vpc_access_connector" AND '
-                    'resource.labels.connector_name = starts_with("gp-prod-")',
+                    'resource.labels.connector_name = "gp-staging-conn"',
                     "ALIGN_MAX", "REDUCE_SUM", "connector_name"),
         CONNECTOR_CPU: ('resource.type = "vpc_access_connector" AND '
-                        'resource.labels.connector_name = starts_with("gp-prod-")',
+                        'resource.labels.connector_name = "gp-staging-conn"',
                         "ALIGN_PERCENTILE_99", "REDUCE_MAX", "connector_name"),
     }
     for metric_type, (where, aligner, reducer, label) in expected.items():
         first = fake.requests_for(metric_type)[0]
-        assert first.name == "projects/golden-path-prod"
+        assert first.name == "projects/golden-path-test"
         assert first.filter == f'metric.type = "{metric_type}" AND {where}'
         assert first.interval.start_time == NOW - timedelta(days=7)
         assert first.interval.end_time == NOW
@@ -141,7 +172,7 @@ def test_pages_are_followed(fake, cfg):
 
 def test_two_database_instances_for_one_stack_are_refused(cfg):
     series = canned()
-    series[SQL].append(time_series(SQL, "cloudsql_database", {"database_id": f"{PROJECT}:gp-prod-db2"},
+    series[SQL].append(time_series(SQL, "cloudsql_database", {"database_id": f"{PROJECT}:gp-staging-pg2"},
                                    [(at(0), 1)]))
     server = FakeMetricService(series).start()
     try:
@@ -150,8 +181,8 @@ def test_two_database_instances_for_one_stack_are_refused(cfg):
     finally:
         server.stop()
     assert str(caught.value) == (
-        f"gcp:{PROJECT}: {SQL}: 2 instances match this stack (golden-path-prod:gp-prod-db, "
-        "golden-path-prod:gp-prod-db2); expected one cloudsql_database")
+        f"gcp:{PROJECT}: {SQL}: 2 instances match this stack (golden-path-test:gp-staging-pg, "
+        "golden-path-test:gp-staging-pg2); expected one cloudsql_database")
 
 
 def test_permission_denied_says_which_role(cfg):
@@ -178,16 +209,16 @@ def test_other_api_errors_are_reported(cfg):
 
 
 def test_no_series_is_an_empty_series_error(cfg):
-    server = FakeMetricService({RUN: [run_series("gp-prod-retired", [1])]}).start()
+    server = FakeMetricService({RUN: [run_series("gp-staging-retired", [1])]}).start()
     try:
         with pytest.raises(MetricsError) as caught:
             load(server, cfg)
     finally:
         server.stop()
     assert str(caught.value) == (
-        f"gcp:{PROJECT}: no samples for stack prod between 2024-05-01T12:00:00Z and 2024-05-08T12:00:00Z "
+        f"gcp:{PROJECT}: no samples for stack staging between 2024-05-01T12:00:00Z and 2024-05-08T12:00:00Z "
         "(looked for Cloud Run services, a Cloud SQL instance, a Redis instance and a VPC connector "
-        "named gp-prod-*)")
+        "named gp-staging-*)")
 
 
 def test_bad_project_id(cfg):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra import config, stackfile_edit
+from infra.change import Change
 from infra.config import StackConfig
 from infra.metrics import Sample
-from infra.scaling import couple, decide
+from infra.scaling import decide, window
+from infra.scaling.connection_budget import Budget, Sizes
+from infra.scaling.policy_limits import PolicyLimits, from_policy_config
 from policies import limits
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
 STAMP = "2026-11-22T10:00:00Z"
 RECENT = NOW - timedelta(seconds=60)
@@ -33,23 +35,28 @@ def stack(name: str = "prod", **values: Any) -> StackConfig:
     return config.load(path, text)
 
 
-def policy(name: str = "prod") -> couple.PolicyLimits:
-    return couple.from_policy_config(json.loads((REPO / "policies" / "config" / f"{name}.json").read_text()))
+def policy(name: str = "prod") -> PolicyLimits:
+    return from_policy_config(json.loads((REPO / "policies" / "config" / f"{name}.json").read_text()))
 
 
 def sample(resource: str, metric: str, value: float, at: datetime = RECENT) -> Sample:
     return Sample(at, resource, metric, value)
 
 
-def by_key(changes: list[stackfile_edit.Change]) -> dict[str, stackfile_edit.Change]:
+def by_key(changes: list[Change]) -> dict[str, Change]:
     return {c.key: c for c in changes}
+
+
+def decided(cfg: StackConfig, samples: list[Sample], **options: Any) -> dict[str, Change]:
+    """The changes decide.assess proposes, by key."""
+    return by_key(decide.assess(cfg, samples, NOW, **options).changes)
 
 
 # --- thresholds (prod: api max_instances 20, scale_up_at 0.7, scale_down_at 0.3, step 2) ----------
 
 
 def test_exactly_at_scale_up_threshold_raises_by_step():
-    changes = by_key(decide.decide(stack(), [sample("services.api", "instances", 14)], NOW))
+    changes = decided(stack(), [sample("services.api", "instances", 14)])
     change = changes["services.api.max_instances"]
     assert (change.old, change.new) == (20, 40)
     assert change.reason.startswith("services.api: 14 of 20 instances (70%) >= 70% scale-up threshold")
@@ -63,25 +70,25 @@ def test_just_below_scale_up_threshold_changes_nothing():
 
 
 def test_exactly_at_scale_down_threshold_lowers_by_step():
-    change = by_key(decide.decide(stack(), [sample("services.api", "instances", 6)], NOW))[
+    change = decided(stack(), [sample("services.api", "instances", 6)])[
         "services.api.max_instances"]
     assert (change.old, change.new) == (20, 10)
     assert "6 of 20 instances (30%) <= 30% scale-down threshold" in change.reason
 
 
 def test_just_above_scale_down_threshold_changes_nothing():
-    assert decide.decide(stack(), [sample("services.api", "instances", 6.002)], NOW) == []
+    assert decide.assess(stack(), [sample("services.api", "instances", 6.002)], NOW).changes == []
 
 
 def test_the_peak_in_the_window_decides_not_the_latest_sample():
     samples = [sample("services.api", "instances", 16, NOW - timedelta(seconds=500)),
                sample("services.api", "instances", 2, NOW - timedelta(seconds=10))]
-    change = by_key(decide.decide(stack(), samples, NOW))["services.api.max_instances"]
+    change = decided(stack(), samples)["services.api.max_instances"]
     assert change.new == 40  # the peak, 16 of 20, not the quiet latest sample
 
 
 def test_samples_older_than_the_window_are_not_used():
-    old = NOW - timedelta(seconds=decide.MIN_WINDOW_S + 1)
+    old = NOW - timedelta(seconds=window.MIN_WINDOW_S + 1)
     decision = decide.assess(stack(), [sample("services.api", "instances", 20, old)], NOW)
     assert decision.changes == []
     assert "no instances samples since 2026-11-22T09:45:00Z" in decision.notes[0]
@@ -90,7 +97,7 @@ def test_samples_older_than_the_window_are_not_used():
 def test_a_lowering_stops_where_the_peak_would_raise_it_again():
     # step 4 would take 20 to 5, where 5 of 5 is 100%: the floor keeps the peak under 70%
     cfg = stack(**{"scaling.step": 4})
-    change = by_key(decide.decide(cfg, [sample("services.api", "instances", 6)], NOW))["services.api.max_instances"]
+    change = decided(cfg, [sample("services.api", "instances", 6)])["services.api.max_instances"]
     assert change.new == 9  # 6 / 9 = 67% < 70%; 8 would be 75%
     assert "keeps the peak below the scale-up threshold" in change.reason
 
@@ -117,7 +124,7 @@ def test_samples_from_before_the_last_change_do_not_count():
     cfg = stack(**{"scaling.last_scaled.redis": last.strftime("%Y-%m-%dT%H:%M:%SZ")})
     samples = [sample("redis", "memory_ratio", 0.9, last - timedelta(seconds=30)),
                sample("redis", "memory_ratio", 0.5, last + timedelta(seconds=30))]
-    assert decide.decide(cfg, samples, NOW) == []
+    assert decide.assess(cfg, samples, NOW).changes == []
 
 
 def test_an_unreadable_last_scaled_time_skips_the_resource_and_says_how_to_fix_it():
@@ -129,7 +136,7 @@ def test_an_unreadable_last_scaled_time_skips_the_resource_and_says_how_to_fix_i
 
 def test_now_must_be_timezone_aware():
     with pytest.raises(ValueError, match="timezone-aware"):
-        decide.decide(stack(), [], datetime(2026, 11, 22, 10, 0))
+        decide.assess(stack(), [], datetime(2026, 11, 22, 10, 0))
 
 
 # --- floors --------------------------------------------------------------------------------------
@@ -137,7 +144,7 @@ def test_now_must_be_timezone_aware():
 
 def test_a_service_never_goes_below_min_instances():
     cfg = stack(**{"services.api.max_instances": 3})  # min_instances 2
-    change = by_key(decide.decide(cfg, [sample("services.api", "instances", 0)], NOW))["services.api.max_instances"]
+    change = decided(cfg, [sample("services.api", "instances", 0)])["services.api.max_instances"]
     assert (change.old, change.new) == (3, 2)
     assert "max(min_instances, 1)" in change.reason
 
@@ -151,7 +158,7 @@ def test_a_service_at_its_floor_is_left_with_a_note():
 
 def test_max_connections_never_goes_below_what_the_pools_need():
     # prod pools: 20 x (5 + 5) + 5 x (3 + 2) + 4 x (2 + 2) = 241; floor(0.8 x (312 - 10)) = 241
-    change = by_key(decide.decide(stack(), [sample("database", "connections", 0)], NOW, policy=policy()))[
+    change = decided(stack(), [sample("database", "connections", 0)], policy=policy())[
         "database.max_connections"]
     assert (change.old, change.new) == (400, 312)
     assert "what the connection budget needs for the pools" in change.reason
@@ -169,7 +176,7 @@ def test_the_connector_is_not_lowered_without_force():
     decision = decide.assess(stack(), samples, NOW)
     assert decision.changes == []
     assert limits.CONNECTOR_NEVER_SCALES_DOWN in decision.notes[0] and "--force" in decision.notes[0]
-    change = by_key(decide.decide(stack(), samples, NOW, force=True))["network.connector.max_instances"]
+    change = decided(stack(), samples, force=True)["network.connector.max_instances"]
     assert (change.old, change.new) == (5, 3)  # floor: above min_instances 2 and at least 3
 
 
@@ -183,7 +190,7 @@ def test_the_connector_is_not_lowered_without_force():
     ({}, ("database", "connections", 390), "database.max_connections", 500),  # db-custom-4-15360: 15 GiB
 ])
 def test_raises_stop_at_the_gcp_limit(values, series, key, expected):
-    change = by_key(decide.decide(stack(**values), [sample(*series)], NOW))[key]
+    change = decided(stack(**values), [sample(*series)])[key]
     assert change.new == expected
     assert f"capped at {expected}" in change.reason
 
@@ -191,7 +198,7 @@ def test_raises_stop_at_the_gcp_limit(values, series, key, expected):
 def test_raises_stop_at_the_environment_caps():
     cfg = stack(**{"services.api.max_instances": 40, "database.max_connections": 1000,
                    "database.tier": "db-custom-16-61440"})
-    change = by_key(decide.decide(cfg, [sample("services.api", "instances", 40)], NOW, policy=policy()))[
+    change = decided(cfg, [sample("services.api", "instances", 40)], policy=policy())[
         "services.api.max_instances"]
     assert change.new == 50
     assert "capacity-caps.maxInstancesPerService" in change.reason
@@ -215,7 +222,7 @@ def test_redis_clients_are_reported_not_scaled():
 
 def test_raising_api_raises_max_connections_in_the_same_decision():
     cfg = stack(**{"scaling.step": 1.5})
-    changes = by_key(decide.decide(cfg, [sample("services.api", "instances", 15)], NOW, policy=policy()))
+    changes = decided(cfg, [sample("services.api", "instances", 15)], policy=policy())
     assert changes["services.api.max_instances"].new == 30
     database = changes["database.max_connections"]
     # 30 x 10 + 5 x 5 + 4 x 4 = 341 connections; floor(0.8 x (437 - 10)) = 341
@@ -227,19 +234,19 @@ def test_raising_api_raises_max_connections_in_the_same_decision():
 
 def test_when_the_tier_cannot_hold_it_the_raised_service_pool_shrinks():
     budget = policy().budget
-    changes = by_key(decide.decide(stack(), [sample("services.api", "instances", 15)], NOW, policy=policy()))
+    changes = decided(stack(), [sample("services.api", "instances", 15)], policy=policy())
     assert changes["services.api.max_instances"].new == 40
     # 40 x 10 + 41 = 441 needs 562 > 500 (tier size): overflow gives way first, size stays 5
     assert (changes["services.api.pool.max_overflow"].old, changes["services.api.pool.max_overflow"].new) == (5, 3)
     assert "services.api.pool.size" not in changes
     assert changes["database.max_connections"].new == 462
     after = {k: c.new for k, c in changes.items()}
-    assert budget is not None and budget.fits(couple.demand(stack(), after), 462)
+    assert budget is not None and budget.fits(Sizes(stack(), after).demand(), 462)
 
 
 def test_a_raise_no_pool_can_fit_is_dropped_with_the_arithmetic():
     cfg = stack(**{"scaling.step": 50})  # 20 -> 1000 instances: not even a 1 + 0 pool fits
-    only_budget = couple.PolicyLimits(couple.Budget(0.8, 10))
+    only_budget = PolicyLimits(Budget(0.8, 10))
     decision = decide.assess(cfg, [sample("services.api", "instances", 20)], NOW, policy=only_budget)
     assert decision.changes == []
     assert "refused by the connection budget" in decision.notes[0]
@@ -258,7 +265,7 @@ def test_decisions_stay_within_limits_and_the_budget(used: dict[str, float]):
         capacity = cfg.database.max_connections if resource == "database" else \
             cfg.services[resource.split(".")[1]].max_instances
         samples.append(sample(resource, metric, share * capacity))
-    changes = decide.decide(cfg, samples, NOW, policy=limits_)
+    changes = decide.assess(cfg, samples, NOW, policy=limits_).changes
     after = {c.key: c.new for c in changes if not c.key.startswith("scaling.")}
     for name, service in cfg.services.items():
         new = after.get(f"services.{name}.max_instances", service.max_instances)
@@ -266,4 +273,4 @@ def test_decisions_stay_within_limits_and_the_budget(used: dict[str, float]):
     assert sum(after.get(f"services.{n}.max_instances", s.max_instances) for n, s in cfg.services.items()) <= 100
     max_connections = after.get("database.max_connections", cfg.database.max_connections)
     assert max_connections <= max(cfg.database.max_connections, 500)
-    assert limits_.budget is not None and limits_.budget.fits(couple.demand(cfg, after), max_connections)
+    assert limits_.budget is not None and limits_.budget.fits(Sizes(cfg, after).demand(), max_connections)

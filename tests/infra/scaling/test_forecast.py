@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra import config
+from infra.change import Change
 from infra.metrics import Sample
 from infra.scaling.forecast import days_until, describe, forecast, theil_sen
-from infra.stackfile_edit import Change
+from policies.rules.capacity import MAX_INSTANCES_PER_SERVICE, MAX_REDIS_MEMORY_GB
 from tests.conftest import GCP_STAGING
 
 STACK = GCP_STAGING + """\
@@ -50,8 +51,8 @@ def series(resource: str, metric: str, value: Callable[[float], float], days: fl
             for i in range(count + 1)]
 
 
-def only(cfg, samples, as_of=None):
-    [result] = forecast(cfg, samples, as_of)
+def only(cfg, samples, as_of=None, caps=None):
+    [result] = forecast(cfg, samples, as_of, caps)
     return result
 
 
@@ -124,6 +125,31 @@ def test_connector_at_the_gcp_limit_gets_no_change(write_stack):
     assert f.change is None
     assert f.note == ("network.connector.max_instances is already 10, the most allowed: "
                       "the connector's max_instances range is 3 to 10")
+
+
+@pytest.mark.parametrize(("series_", "caps", "action", "note"), [
+    (("services.api", "instances", lambda d: 5.5 + 0.5 * d), {MAX_INSTANCES_PER_SERVICE: 15},
+     "raise services.api.max_instances from 10 to 15",
+     "capped at 15: this environment's capacity-caps.maxInstancesPerService in its policy config; the trend needs 21"),
+    (("redis", "memory_ratio", lambda d: 0.8 + 0.02 * d), {MAX_REDIS_MEMORY_GB: 2}, None,
+     "redis.memory_gb is already 2, the most allowed: this environment's capacity-caps.maxRedisMemoryGb in its "
+     "policy config"),
+    # a cap above GCP's limit leaves GCP's limit
+    (("services.api", "instances", lambda d: 5.5 + 0.5 * d), {MAX_INSTANCES_PER_SERVICE: 5000},
+     "raise services.api.max_instances from 10 to 21", ""),
+])
+def test_proposals_keep_to_the_environment_caps(cfg, series_, caps, action, note):
+    f = only(cfg, series(*series_), caps=caps)
+    assert f.flagged
+    assert (describe(f.change) if f.change else None, f.note) == (action, note)
+
+
+def test_max_connections_stop_at_the_tier_size(cfg):
+    # database.tier defaults to db-custom-2-7680: 7.5 GiB is sized for 400 connections
+    f = only(cfg, series("database", "connections", lambda d: 90 + 20 * d))
+    assert describe(f.change) == "raise database.max_connections from 100 to 400"
+    assert f.note.startswith("capped at 400: tier db-custom-2-7680's documented size (")
+    assert f.note.endswith("); beyond it choose a larger tier; the trend needs 685")
 
 
 def test_connector_cpu_moves_to_a_larger_machine_first(cfg):
