@@ -1,71 +1,113 @@
 """The stack config: pydantic models of the contract in DESIGN.md, the one place config is parsed.
 
 A stack file is read with `load(path)`; under the Pulumi engine the same model is filled from
-`pulumi.Config` with `from_pulumi()`. Bad input raises ConfigError whose lines read
-`FILE:LINE: dotted.key: what is wrong (what is allowed, why)`.
-GCP limits come from policies/limits.py, the table the policies read too.
+`pulumi.Config` with `from_pulumi()`. Bad input raises ConfigError (infra/config_errors.py) whose
+lines read `FILE:LINE: dotted.key: what is wrong (what is allowed, why)`.
+GCP limits come from policies/limits.py, the table the policies read too; each field's description
+and limit is what README.md's config reference shows (infra/config_reference.py).
 """
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
-import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from infra import stackfile
-from policies import limits
+from infra import config_errors, pulumi_config, stackfile
+from infra.config_errors import ConfigError
+from infra.naming import NAMESPACE
+from infra.pulumi_config import SecretValue
+from policies import contract, limits
 
-NAMESPACE = "golden-path"
 PROVIDER_NAMESPACES = ("gcp", "docker", "random")  # provider settings that live beside ours
+PROVIDER_KEYS = {"project": "gcp:project", "region": "gcp:region"}  # model fields read from a provider's keys
 SECRET_REF = re.compile(r"^[A-Za-z0-9_-]{1,255}(:(latest|[0-9]+))?$")
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$")
+SERVICE_NAME_RULE = "lowercase letters, digits and -, 2-30 characters, starting with a letter"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+POSTGRES_VERSION = re.compile(r"^POSTGRES_(?P<major>[0-9]+)$")
+POSTGRES_MIN_MAJOR = 12  # the oldest PostgreSQL major this project accepts
+# How `pulumi config set --path` stores a fraction ("0.75"): Pulumi turns only true/false and whole numbers
+# into YAML scalars (sdk/go/common/resource/config/object.go, coerce; pkg/cmd/pulumi/config/config.go).
+DECIMAL = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
-class ConfigError(Exception):
-    """Bad stack config; `problems` holds one line per problem, each naming file, line and key."""
+@dataclass(frozen=True)
+class Allowed:
+    """A setting's limit from policies/limits.py: checked when config loads, and shown with its source in
+    README.md's config reference, so the two cannot differ."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    limit: limits.Range | limits.Choice
+
+    def __call__(self, value: Any) -> Any:
+        problem = self.limit.problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
-def _limit(check: limits.Range | limits.Choice, value: Any) -> Any:
-    problem = check.problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+def within(limit: limits.Range | limits.Choice) -> AfterValidator:
+    return AfterValidator(Allowed(limit))
+
+
+def _text(value: Any) -> str | SecretValue:
+    if isinstance(value, str | SecretValue):
+        return value
+    raise PydanticCustomError("string_type", "Input should be a valid string")
+
+
+# Text, or a Pulumi secret (`pulumi config set --secret --path ...`): settings the platform hands to a
+# resource as they are, so a secret stays one. Dumps keep the SecretValue, which prints as [secret].
+Text = Annotated[str | SecretValue, PlainValidator(_text), PlainSerializer(lambda value: value)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fractions_written_as_text(cls, data: Any) -> Any:
+        # `pulumi config set --path golden-path:scaling.scale_up_at 0.75` stores "0.75" (see DECIMAL). The
+        # program under the engine is handed the same text, so both read it as the number it means; whole
+        # numbers and booleans are never stored as text that way, and stay strict.
+        if not isinstance(data, dict):
+            return data
+        fractions = {name for name, info in cls.model_fields.items() if info.annotation is float}
+        return {k: float(v) if k in fractions and isinstance(v, str) and DECIMAL.match(v) else v
+                for k, v in data.items()}
+
 
 class Connector(_Model):
-    machine_type: str = "e2-micro"
-    min_instances: int = 2
-    max_instances: int = 3
-    ip_cidr_range: str = "10.8.0.0/28"
-
-    @field_validator("machine_type")
-    @classmethod
-    def _machine_type(cls, v: str) -> str:
-        return _limit(limits.CONNECTOR_MACHINE_TYPES, v)
-
-    @field_validator("min_instances")
-    @classmethod
-    def _min(cls, v: int) -> int:
-        return _limit(limits.CONNECTOR_MIN_INSTANCES, v)
-
-    @field_validator("max_instances")
-    @classmethod
-    def _max(cls, v: int) -> int:
-        return _limit(limits.CONNECTOR_MAX_INSTANCES, v)
+    machine_type: Annotated[str, within(limits.CONNECTOR_MACHINE_TYPES)] = Field(
+        "e2-micro", description="machine type of the connector's instances")
+    # The defaults are the smallest connector GCP allows.
+    min_instances: Annotated[int, within(limits.CONNECTOR_MIN_INSTANCES)] = Field(
+        int(limits.CONNECTOR_MIN_INSTANCES.minimum),
+        description=f"instances the connector keeps running, below `max_instances`; "
+                    f"{limits.CONNECTOR_NEVER_SCALES_DOWN}")
+    max_instances: Annotated[int, within(limits.CONNECTOR_MAX_INSTANCES)] = Field(
+        int(limits.CONNECTOR_MAX_INSTANCES.minimum),
+        description="instances the connector may grow to under load; lowering it replaces the connector too")
+    ip_cidr_range: str = Field(
+        "10.8.0.0/28", description="the connector's own subnet, used by nothing else",
+        json_schema_extra={"allowed": f"a dedicated /{limits.CONNECTOR_PREFIX_LENGTH} range",
+                           "source": limits.CONNECTOR_SUBNET_DOCS})
 
     @field_validator("ip_cidr_range")
     @classmethod
@@ -88,42 +130,55 @@ class Connector(_Model):
 
 
 class Network(_Model):
-    connector: Connector = Connector()
+    connector: Connector = Field(
+        Connector(), description="the Serverless VPC Access connector Cloud Run reaches the database and Redis "
+                                 "through (GCP only)")
 
 
 class Pool(_Model):
     """SQLAlchemy QueuePool settings a service receives as DATABASE_POOL_* variables."""
 
-    size: int = Field(limits.POOL_DEFAULT_SIZE, ge=1)
-    max_overflow: int = Field(limits.POOL_DEFAULT_MAX_OVERFLOW, ge=0)
-    timeout_s: int = Field(limits.POOL_DEFAULT_TIMEOUT_S, ge=1)
-    recycle_s: int = Field(1800, ge=-1)  # -1: never recycle (SQLAlchemy's default)
-
-    @property
-    def connections(self) -> int:
-        """Connections one process can hold at once: pool_size + max_overflow."""
-        return self.size + self.max_overflow
+    size: int = Field(limits.POOL_DEFAULT_SIZE, ge=1, description=f"connections each instance keeps open "
+                      f"(SQLAlchemy QueuePool `pool_size`), received as `{contract.DATABASE_POOL_SIZE}`")
+    max_overflow: int = Field(limits.POOL_DEFAULT_MAX_OVERFLOW, ge=0, description=f"connections it may open "
+                              f"beyond `size` under load, received as `{contract.DATABASE_MAX_OVERFLOW}`")
+    timeout_s: int = Field(limits.POOL_DEFAULT_TIMEOUT_S, ge=1, description=f"seconds a request waits for a "
+                           f"free connection, received as `{contract.DATABASE_POOL_TIMEOUT}`; keep it below "
+                           "every service's `request_timeout_s`")
+    recycle_s: int = Field(1800, ge=-1, description=f"seconds before a connection is replaced (-1: never, "
+                           f"SQLAlchemy's default), received as `{contract.DATABASE_POOL_RECYCLE}`")
 
 
 class PoolOverride(_Model):
-    size: int | None = Field(None, ge=1)
-    max_overflow: int | None = Field(None, ge=0)
-    timeout_s: int | None = Field(None, ge=1)
-    recycle_s: int | None = Field(None, ge=-1)
+    size: int | None = Field(None, ge=1, description="this service's `database.pool.size`")
+    max_overflow: int | None = Field(None, ge=0, description="this service's `database.pool.max_overflow`")
+    timeout_s: int | None = Field(None, ge=1, description="this service's `database.pool.timeout_s`")
+    recycle_s: int | None = Field(None, ge=-1, description="this service's `database.pool.recycle_s`")
 
 
 class Database(_Model):
-    version: str = "POSTGRES_16"
-    tier: str = "db-custom-2-7680"
-    max_connections: int = 100
-    availability: Literal["ZONAL", "REGIONAL"] = "ZONAL"
-    backups: bool = True
-    pool: Pool = Pool()
+    version: str = Field("POSTGRES_16", description="Cloud SQL for PostgreSQL version (the Postgres container's "
+                         "major on Docker)", json_schema_extra={
+                             "allowed": f"`POSTGRES_<major>`, {POSTGRES_MIN_MAJOR} or later",
+                             "source": limits.SQL_TIER_DOCS})
+    tier: str = Field("db-custom-2-7680", description="Cloud SQL machine tier", json_schema_extra={
+        "allowed": f"{', '.join(f'`{tier}`' for tier in limits.SQL_SHARED_TIERS)} or `db-custom-<vCPUs>-<MiB>` "
+                   f"with {limits.sql_custom_shapes()}",
+        "source": limits.SQL_TIER_DOCS})
+    max_connections: Annotated[int, within(limits.SQL_MAX_CONNECTIONS)] = Field(
+        limits.POSTGRES_DEFAULT_MAX_CONNECTIONS, description="the `max_connections` database flag; every "
+        "service's `max_instances` x (pool `size` + `max_overflow`) must fit in it (policy connection-budget)")
+    availability: Literal[limits.SQL_AVAILABILITY.values] = Field(  # type: ignore[valid-type]
+        "ZONAL", description="REGIONAL keeps a standby in a second zone (prod requires it)")
+    backups: bool = Field(True, description="daily backups and point-in-time recovery (prod requires them)")
+    pool: Pool = Field(Pool(), description="the SQLAlchemy QueuePool settings every service receives "
+                                           "(`services.<name>.pool` overrides them)")
 
     @field_validator("version")
     @classmethod
     def _version(cls, v: str) -> str:
-        if not re.fullmatch(r"POSTGRES_(1[2-9]|[2-9][0-9])", v):
+        found = POSTGRES_VERSION.match(v)
+        if not found or int(found["major"]) < POSTGRES_MIN_MAJOR:
             raise ValueError(f"{v!r} is not a Cloud SQL PostgreSQL version such as POSTGRES_16")
         return v
 
@@ -135,29 +190,26 @@ class Database(_Model):
             raise ValueError(problem)
         return v
 
-    @field_validator("max_connections")
-    @classmethod
-    def _max_connections(cls, v: int) -> int:
-        return _limit(limits.SQL_MAX_CONNECTIONS, v)
-
 
 class Redis(_Model):
-    tier: Literal["BASIC", "STANDARD_HA"] = "BASIC"
-    memory_gb: int = 1
-    timeout_s: float = Field(5, gt=0)
-    auth: bool | None = None  # None: on in prod, off elsewhere
-    tls: bool | None = None  # None: on in prod, off elsewhere
-    read_replicas: int = Field(0, ge=0)
-
-    @field_validator("memory_gb")
-    @classmethod
-    def _memory(cls, v: int) -> int:
-        return _limit(limits.REDIS_MEMORY_GB, v)
+    tier: Literal[limits.REDIS_TIERS.values] = Field(  # type: ignore[valid-type]
+        "BASIC", description="STANDARD_HA adds a replica that takes over on failure")
+    memory_gb: Annotated[int, within(limits.REDIS_MEMORY_GB)] = Field(
+        int(limits.REDIS_MEMORY_GB.minimum), description="Memorystore capacity (on Docker: maxmemory)")
+    timeout_s: float = Field(5, gt=0, description=f"client timeout in seconds, received as `{contract.REDIS_TIMEOUT}`")
+    auth: bool | None = Field(None, description=f"Redis AUTH, the password received as `{contract.REDIS_AUTH}`; "
+                                                "unset: on in prod, off elsewhere")
+    tls: bool | None = Field(None, description=f"in-transit encryption (clients then use port "
+                                               f"{limits.REDIS_TLS_PORT}); unset: on in prod, off elsewhere")
+    read_replicas: int = Field(0, ge=0, description=f"read replicas, which need `tier` STANDARD_HA and "
+                               f"`memory_gb` of at least {limits.REDIS_READ_REPLICAS_MIN_GB}", json_schema_extra={
+                                   "allowed": f"0, or {limits.REDIS_READ_REPLICAS.allowed()}",
+                                   "source": limits.REDIS_REPLICA_DOCS})
 
     @model_validator(mode="after")
     def _replicas(self) -> Redis:
         if self.read_replicas:
-            _limit(limits.REDIS_READ_REPLICAS, self.read_replicas)
+            Allowed(limits.REDIS_READ_REPLICAS)(self.read_replicas)
             if self.tier != "STANDARD_HA" or self.memory_gb < limits.REDIS_READ_REPLICAS_MIN_GB:
                 raise ValueError(f"read_replicas need tier STANDARD_HA and memory_gb >= "
                                  f"{limits.REDIS_READ_REPLICAS_MIN_GB} ({limits.REDIS_REPLICA_DOCS})")
@@ -165,25 +217,40 @@ class Redis(_Model):
 
 
 class Websocket(_Model):
-    heartbeat_s: int = Field(ge=1)
-    connection_timeout_s: int = Field(ge=1)
+    heartbeat_s: int = Field(ge=1, description=f"seconds between pings that keep a socket open, received as "
+                                               f"`{contract.WEBSOCKET_HEARTBEAT_TIMEOUT}`")
+    connection_timeout_s: int = Field(ge=1, description=f"seconds a socket may stay open, at most "
+                                      f"`request_timeout_s`, received as `{contract.WEBSOCKET_CONNECTION_TIMEOUT}`")
 
 
 class Service(_Model):
-    image: str
-    cpu: float = 1
-    memory: str = "512Mi"
-    min_instances: int = Field(0, ge=0)
-    max_instances: int = 10
-    concurrency: int = 80
-    request_timeout_s: int = limits.RUN_DEFAULT_TIMEOUT_S
-    port: int = Field(8080, ge=1, le=65535)
-    health_path: str = "/healthz"
-    env: dict[str, str] = {}
-    secrets: dict[str, str] = {}  # variable name -> Secret Manager secret id, optionally :version
-    pool: PoolOverride | None = None
-    websocket: Websocket | None = None
-    public: bool = False  # may be invoked by allUsers
+    image: str = Field(description="container image reference (no spaces)")
+    cpu: Annotated[float, within(limits.RUN_CPU)] = Field(
+        1, description="vCPUs per instance: whole numbers above 1; below 1, `concurrency` must be 1")
+    memory: str = Field(f"{int(limits.RUN_MEMORY_MIB.minimum)}Mi", description="memory per instance, written like "
+                        "`512Mi` or `2Gi`; more memory needs more `cpu`", json_schema_extra={
+                            "allowed": f"{limits.RUN_MEMORY_MIB.allowed()} MiB", "source": limits.RUN_MEMORY_DOCS})
+    min_instances: int = Field(0, ge=0, description="instances Cloud Run keeps warm, at most `max_instances`")
+    max_instances: Annotated[int, within(limits.RUN_MAX_INSTANCES)] = Field(
+        10, description="instances Cloud Run may scale to (each opens its own pool)")
+    concurrency: Annotated[int, within(limits.RUN_CONCURRENCY)] = Field(
+        limits.RUN_DEFAULT_CONCURRENCY, description="requests one instance serves at once (1 when `cpu` is below "
+                                                    "1)")
+    request_timeout_s: Annotated[int, within(limits.RUN_TIMEOUT_S)] = Field(
+        limits.RUN_DEFAULT_TIMEOUT_S, description="seconds Cloud Run lets a request run")
+    port: int = Field(8080, ge=1, le=65535, description="port the container listens on")
+    health_path: str = Field("/healthz", description="HTTP path of the startup and liveness probes (Docker's "
+                             "healthcheck on the local stack)", json_schema_extra={"allowed": "a path: `/...`"})
+    env: dict[str, Text] = Field({}, description="plain environment variables; a Pulumi secret here fails policy "
+                                 "no-plaintext-secrets on Cloud Run (use `secrets`), and reaches a Docker container "
+                                 "as it is")
+    secrets: dict[str, str] = Field({}, description="environment variables from Secret Manager, by secret id",
+                                    json_schema_extra={"allowed": "a map of NAME: `id` or `id:version`"})
+    pool: PoolOverride | None = Field(None, description="this service's own numbers for `database.pool`; unset "
+                                                        "keys keep the database's")
+    websocket: Websocket | None = Field(None, description="websocket timeouts, for a service that holds sockets "
+                                                          "open")
+    public: bool = Field(False, description=f"may be invoked by allUsers (labelled `{contract.RUN_PUBLIC_LABEL}`)")
 
     @field_validator("env", mode="before")
     @classmethod
@@ -196,7 +263,7 @@ class Service(_Model):
 
     @field_validator("env", "secrets")
     @classmethod
-    def _env_names(cls, v: dict[str, str]) -> dict[str, str]:
+    def _env_names(cls, v: dict[str, Any]) -> dict[str, Any]:
         for name in v:
             if not ENV_NAME.match(name):
                 raise ValueError(f"{name!r} is not an environment variable name (letters, digits, _)")
@@ -230,23 +297,8 @@ class Service(_Model):
     @field_validator("memory")
     @classmethod
     def _memory(cls, v: str) -> str:
-        _limit(limits.RUN_MEMORY_MIB, limits.parse_memory_mib(v))
+        Allowed(limits.RUN_MEMORY_MIB)(limits.parse_memory_mib(v))
         return v
-
-    @field_validator("max_instances")
-    @classmethod
-    def _max_instances(cls, v: int) -> int:
-        return _limit(limits.RUN_MAX_INSTANCES, v)
-
-    @field_validator("concurrency")
-    @classmethod
-    def _concurrency(cls, v: int) -> int:
-        return _limit(limits.RUN_CONCURRENCY, v)
-
-    @field_validator("request_timeout_s")
-    @classmethod
-    def _timeout(cls, v: int) -> int:
-        return _limit(limits.RUN_TIMEOUT_S, v)
 
     @field_validator("health_path")
     @classmethod
@@ -279,12 +331,15 @@ class Service(_Model):
 
 
 class Scaling(_Model):
-    scale_up_at: float = Field(0.7, gt=0, le=1)
-    scale_down_at: float = Field(0.3, ge=0, lt=1)
-    cooldown_s: int = Field(300, ge=0)
-    step: float = Field(2, gt=1)
-    # resource -> ISO 8601 time of its last scaling change, written by `infra scale auto`
-    last_scaled: dict[str, str] = {}
+    scale_up_at: float = Field(0.7, gt=0, le=1, description="utilisation at which `infra scale auto` raises a "
+                                                             "resource")
+    scale_down_at: float = Field(0.3, ge=0, lt=1, description="utilisation below which it lowers one, below "
+                                                               "`scale_up_at`")
+    cooldown_s: int = Field(300, ge=0, description="seconds after a change before the same resource changes "
+                                                   "again")
+    step: float = Field(2, gt=1, description="factor a raise multiplies by (and a lowering divides by)")
+    last_scaled: dict[str, str] = Field({}, description="written by `infra scale auto`: resource -> ISO 8601 "
+                                                        "time of its last change")
 
     @model_validator(mode="after")
     def _order(self) -> Scaling:
@@ -294,31 +349,34 @@ class Scaling(_Model):
 
 
 class Monitoring(_Model):
-    enabled: bool = True
-    notification_email: str | None = None
-    alert_at: float = Field(0.8, gt=0, le=1)  # utilisation that raises an alert
+    enabled: bool = Field(True, description="capacity alerts on Cloud Monitoring (GCP only)")
+    notification_email: Text | None = Field(None, description="address the alerts are sent to")
+    alert_at: float = Field(0.8, gt=0, le=1, description="utilisation of connections and instances that raises "
+                                                         "an alert")
 
 
 class StackConfig(_Model):
-    stack: str
-    environment: Literal["local", "staging", "prod"]
-    target: Literal["gcp", "docker"]
-    project: str | None = None  # gcp:project
-    region: str | None = None  # gcp:region
-    network: Network = Network()
-    database: Database = Database()
-    redis: Redis = Redis()
-    services: dict[str, Service] = {}
-    scaling: Scaling = Scaling()
-    monitoring: Monitoring = Monitoring()
+    stack: str = Field(description="the stack's name, from the file name Pulumi.<stack>.yaml")
+    environment: Literal["local", "staging", "prod"] = Field(
+        description="prod turns on the prod-only rules (Redis AUTH and TLS, deletion protection, REGIONAL, "
+                    "backups)")
+    target: Literal["gcp", "docker"] = Field(description="docker for local, gcp for staging and prod")
+    project: str | None = Field(None, description="Google Cloud project; required for target gcp")
+    region: str | None = Field(None, description="Google Cloud region; required for target gcp")
+    network: Network = Field(Network(), description="the private network's connector")
+    database: Database = Field(Database(), description="Cloud SQL for PostgreSQL (a Postgres container on Docker)")
+    redis: Redis = Field(Redis(), description="Memorystore for Redis (a Redis container on Docker)")
+    services: dict[str, Service] = Field({}, description="the services, by name: Cloud Run services (containers "
+                                                         "on Docker)", json_schema_extra={"allowed": SERVICE_NAME_RULE})
+    scaling: Scaling = Field(Scaling(), description="the scaler's thresholds")
+    monitoring: Monitoring = Field(Monitoring(), description="capacity alerts")
 
     @field_validator("services")
     @classmethod
     def _service_names(cls, v: dict[str, Service]) -> dict[str, Service]:
         for name in v:
             if not SERVICE_NAME.match(name):
-                raise ValueError(f"{name!r} is not a service name (lowercase letters, digits and -, "
-                                 "2-30 characters, starting with a letter)")
+                raise ValueError(f"{name!r} is not a service name ({SERVICE_NAME_RULE})")
         return v
 
     @model_validator(mode="after")
@@ -347,112 +405,49 @@ class StackConfig(_Model):
 
 
 # Keys of StackConfig that come from the golden-path namespace (the rest from provider namespaces).
-CONFIG_KEYS = tuple(k for k in StackConfig.model_fields if k not in ("stack", "project", "region"))
+CONFIG_KEYS = tuple(k for k in StackConfig.model_fields if k != "stack" and k not in PROVIDER_KEYS)
 
 
-def _raw_from_config_map(config: dict[str, Any], stack: str) -> tuple[dict[str, Any], list[tuple[tuple, str]]]:
-    """Split a namespaced config map into model input, plus key problems found on the way."""
+def stack_key(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A model location as the key path of the stack file: ("services", "api") -> ("golden-path:services", "api")."""
+    if not loc:
+        return loc
+    head, *rest = loc
+    return (PROVIDER_KEYS.get(head, f"{NAMESPACE}:{head}"), *rest)
+
+
+def _raw_from_config_map(config: dict[str, Any], stack: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Split a namespaced config map into model input, plus (key as written, problem) found on the way."""
     raw: dict[str, Any] = {"stack": stack}
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[str, str]] = []
+    provider_fields = {key: field for field, key in PROVIDER_KEYS.items()}
     for key, value in config.items():
         namespace, _, name = str(key).partition(":")
         if not name:
-            problems.append(((key,), f"config keys are namespaced; write it as {NAMESPACE}:{key}"))
+            problems.append((key, f"config keys are namespaced; write it as {NAMESPACE}:{key}"))
         elif namespace == NAMESPACE:
             if name in CONFIG_KEYS:
                 raw[name] = value
             else:
-                problems.append(((key,), _unknown(name, CONFIG_KEYS, prefix=f"{NAMESPACE}:")))
-        elif namespace == "gcp" and name in ("project", "region"):
-            raw[name] = value
+                problems.append((key, config_errors.unknown_key(name, CONFIG_KEYS, prefix=f"{NAMESPACE}:")))
+        elif key in provider_fields:
+            raw[provider_fields[key]] = value
         elif namespace not in PROVIDER_NAMESPACES:
-            problems.append(((key,), f"unknown namespace {namespace!r}; this project reads "
-                             f"{NAMESPACE}: and the providers' {', '.join(PROVIDER_NAMESPACES)}"))
+            problems.append((key, f"unknown namespace {namespace!r}; this project reads "
+                                  f"{NAMESPACE}: and the providers' {', '.join(PROVIDER_NAMESPACES)}"))
     return raw, problems
 
 
-def _unknown(name: str, valid: tuple[str, ...] | list[str], prefix: str = "") -> str:
-    near = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-    hint = f"did you mean {prefix}{near[0]}?" if near else f"valid keys: {', '.join(sorted(valid))}"
-    return f"unknown key; {hint}"
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The model a validation error location points into (for suggesting valid keys)."""
-    model: Any = StackConfig
-    for part in loc[:-1]:
-        if model is None:
-            return None
-        field = model.model_fields.get(part) if isinstance(part, str) and hasattr(model, "model_fields") else None
-        if field is None:
-            if model is dict and isinstance(part, str):
-                continue
-            return None
-        annotation = field.annotation
-        args = getattr(annotation, "__args__", ())
-        if annotation is not None and getattr(annotation, "__origin__", None) is dict:
-            model = args[1]
-            continue
-        candidates = [a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = candidates[0] if candidates else None
-        # dict[str, Service]: the next part is a map key, then fields of Service
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _describe(error: dict[str, Any]) -> str:
-    kind, value = error["type"], error.get("input")
-    shown = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        model = _model_at(error["loc"])
-        return _unknown(str(error["loc"][-1]), list(model.model_fields) if model else [])
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"{shown} is not a whole number"
-    if kind in ("float_type", "float_parsing"):
-        return f"{shown} is not a number"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"{shown} is not true or false"
-    if kind == "string_type":
-        return f"{shown} is not a string; quote it"
-    if kind == "literal_error":
-        return f"{shown} is not one of {error['ctx']['expected']}"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"{shown} is not a mapping of keys"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {"greater_than_equal": "at least", "greater_than": "above",
-                 "less_than_equal": "at most", "less_than": "below"}[kind]
-        bound = next(iter(error["ctx"].values()))
-        return f"{shown} is out of range; it must be {words} {limits.fmt(bound)}"
-    return error["msg"]
-
-
-def _format(where: str, line_of, loc: tuple, message: str) -> str:
-    line = line_of(*loc) if line_of else None
-    dotted = ".".join(str(p) for p in loc if p != "__root__")
-    location = f"{where}:{line}" if line else where
-    return f"{location}: {dotted}: {message}" if dotted else f"{location}: {message}"
-
-
-def _validate(raw: dict[str, Any], key_problems: list[tuple[tuple, str]], where: str, line_of) -> StackConfig:
+def _validate(config: dict[str, Any], stack: str, where: str,
+              line_of: Callable[..., int | None] | None) -> StackConfig:
     """Build the model; every problem, key or value, becomes one FILE:LINE: key: message line."""
-    problems = [_format(where, line_of, loc, message) for loc, message in key_problems]
-
-    def config_line(*loc: Any) -> int | None:
-        if not line_of or not loc:
-            return None
-        head = loc[0]
-        key = f"gcp:{head}" if head in ("project", "region") else f"{NAMESPACE}:{head}"
-        return line_of(key, *loc[1:])
-
+    raw, key_problems = _raw_from_config_map(config, stack)
+    problems = [config_errors.problem_line(where, line_of(key) if line_of else None, key, message)
+                for key, message in key_problems]
     try:
         cfg = StackConfig.model_validate(raw)
     except ValidationError as exc:
-        for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if p != "stack")
-            problems.append(_format(where, config_line if line_of else None, loc, _describe(error)))
+        problems.extend(config_errors.validation_problems(exc, StackConfig, where, stack_key, line_of))
         cfg = None
     if problems:
         raise ConfigError(problems)
@@ -470,8 +465,8 @@ def read_stack_file(path: Path, text: str | None = None) -> stackfile.StackFile:
 
 
 def from_stack_file(sf: stackfile.StackFile) -> StackConfig:
-    raw, key_problems = _raw_from_config_map(sf.config, sf.stack)
-    return _validate(raw, key_problems, str(sf.path), sf.line_of)
+    """The model of a parsed stack file; its secure values are secrets never decrypted."""
+    return _validate(pulumi_config.undecrypted(sf.config), sf.stack, str(sf.path), sf.line_of)
 
 
 def load(path: Path, text: str | None = None) -> StackConfig:
@@ -480,34 +475,27 @@ def load(path: Path, text: str | None = None) -> StackConfig:
 
 
 def from_pulumi() -> StackConfig:
-    """The same model, under the Pulumi engine, from the stack's config as the CLI passes it."""
+    """The same model, under the Pulumi engine, from the stack's config as the CLI hands it to the program.
+
+    The stack file in the project root (where the CLI keeps it; infra.offline sets the root to the stack
+    file's folder) gives the lines of errors and where the secure values sit.
+    """
     import pulumi
     from pulumi.runtime import config as runtime_config
 
     stack = pulumi.get_stack()
+    path = Path(pulumi.get_root_directory() or ".") / f"Pulumi.{stack}.yaml"
+    sf = stackfile.read(path) if path.is_file() else None
     keys = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    values: dict[str, Any] = {}
-    for key in keys:
-        value = runtime_config.get_config(key)
-        if isinstance(value, str) and value[:1] in ("{", "["):
-            value = json.loads(value)  # structured config arrives JSON-encoded
-        elif isinstance(value, str) and key.startswith(f"{NAMESPACE}:"):
-            value = _scalar(value)
-        values[key] = value
-    raw, key_problems = _raw_from_config_map(values, stack)
-    stack_path = Path(f"Pulumi.{stack}.yaml")
-    line_of = stackfile.read(stack_path).line_of if stack_path.is_file() else None
-    return _validate(raw, key_problems, str(stack_path), line_of)
+    given = {key: runtime_config.get_config(key) for key in keys}
+    secret = {key for key in keys if runtime_config.is_config_secret(key)}
+    config = pulumi_config.from_pulumi_config(given, secret, sf.config if sf else {})
+    return _validate(config, stack, _shown(path), sf.line_of if sf else None)
 
 
-def _scalar(text: str) -> Any:
-    """Top-level scalars reach the program as strings; give them the type YAML gave them."""
+def _shown(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when it is inside it."""
     try:
-        return json.loads(text)
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return text
-
-
-def to_pulumi_config(cfg_map: dict[str, Any]) -> dict[str, str]:
-    """A stack file's config map as the CLI hands it to a program: structured values JSON-encoded."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in cfg_map.items()}
+        return str(path)

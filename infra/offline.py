@@ -1,9 +1,14 @@
 """The program under pulumi.runtime mocks: every resource Pulumi would register, with no CLI,
 no cloud credentials and no Docker engine.
 
-Each resource is captured as CrossGuard hands it to a policy: type, name, properties with the
-provider's camelCase keys (through the same protobuf Struct, so numbers arrive as floats),
-parent, dependencies and property dependencies.
+Each resource is captured as the engine sends it to a policy pack: type, name, properties with the
+provider's camelCase keys (through the same protobuf Struct, so numbers arrive as floats), parent,
+dependencies and property dependencies. A secret input keeps Pulumi's secret signature, as the engine
+keeps it for analyzers (pkg/resource/plugin/analyzer_plugin.go marshals with KeepSecrets); the pack's
+SDK, and policies.runner like it, unwrap it before a policy reads the properties.
+
+Config is handed to the program as the CLI hands it (infra.pulumi_config): secure values are never
+decrypted, and their keys are secret keys.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
-from pulumi_policy.deserialize import deserialize_properties
 
-from infra import config
+from infra import config, pulumi_config
 from infra.config import StackConfig
+from infra.naming import NAMESPACE
+from policies import contract
 
-PROJECT = "golden-path"
+PROJECT = NAMESPACE  # the Pulumi project name
 PROGRAM = Path(__file__).resolve().parent / "__main__.py"
 
 
@@ -63,21 +69,21 @@ class _PlatformMocks(pulumi.runtime.Mocks):
         name = inputs.get("name") or args.name
         computed: dict[str, Any] = {}
         resource_id = f"{args.name}-id"
-        if args.typ == "gcp:sql/databaseInstance:DatabaseInstance":
+        if args.typ == contract.SQL_INSTANCE:
             computed = {"connectionName": f"{self.project}:{self.region}:{name}", "privateIpAddress": "10.20.0.3"}
-        elif args.typ == "gcp:cloudrunv2/service:Service":
+        elif args.typ == contract.RUN_SERVICE:
             computed = {"uri": f"https://{name}-mock.a.run.app"}
-        elif args.typ == "gcp:redis/instance:Instance":
+        elif args.typ == contract.REDIS_INSTANCE:
             computed = {"host": "10.30.0.4", "authString": "(generated)"}
-        elif args.typ == "gcp:vpcaccess/connector:Connector":
+        elif args.typ == contract.CONNECTOR:
             resource_id = f"projects/{self.project}/locations/{self.region}/connectors/{name}"
-        elif args.typ == "gcp:serviceaccount/account:Account":
+        elif args.typ == contract.SERVICE_ACCOUNT:
             computed = {"email": f"{inputs.get('accountId')}@{self.project}.iam.gserviceaccount.com"}
-        elif args.typ == "gcp:compute/network:Network":
+        elif args.typ == contract.NETWORK:
             resource_id = f"projects/{self.project}/global/networks/{name}"
-        elif args.typ == "random:index/randomPassword:RandomPassword":
+        elif args.typ == contract.RANDOM_PASSWORD:
             computed = {"result": "(generated)"}
-        elif args.typ == "docker:index/remoteImage:RemoteImage":
+        elif args.typ == contract.REMOTE_IMAGE:
             computed = {"imageId": f"{inputs.get('name')}"}
         return resource_id, {**inputs, **computed}
 
@@ -95,12 +101,11 @@ class _CapturingMonitor(mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            props = deserialize_properties(json_format.MessageToDict(request.object))
             self.captured.append(CapturedResource(
                 urn=response.urn,
                 type=request.type,
                 name=request.name,
-                props=props,
+                props=json_format.MessageToDict(request.object),
                 parent=request.parent or None,
                 dependencies=tuple(request.dependencies),
                 property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
@@ -117,9 +122,10 @@ def plan(stack_file: Path, text: str | None = None) -> Plan:
     sf = config.read_stack_file(stack_file, text)
     cfg = config.from_stack_file(sf)
     monitor = _CapturingMonitor(_PlatformMocks(cfg.project or "local-project", cfg.region or "local"))
-    # A fresh runtime per plan: no resources, outputs or config leak between stacks or tests.
-    settings.reset_options(project=PROJECT, stack=sf.stack, preview=True)
-    runtime_config.set_all_config(config.to_pulumi_config(sf.config), [])
+    # A fresh runtime per plan: no resources, outputs or config leak between stacks or tests. The root
+    # directory is where the program finds the stack file, as the CLI's project root holds it.
+    settings.reset_options(project=PROJECT, stack=sf.stack, root_directory=str(stack_file.parent), preview=True)
+    runtime_config.set_all_config(pulumi_config.to_pulumi_config(sf.config), pulumi_config.secret_keys(sf.config))
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=sf.stack, preview=True,
                     monitor=monitor)
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))

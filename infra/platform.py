@@ -13,6 +13,7 @@ import pulumi
 from components.service_env import PoolSettings, WebsocketSettings, settings_env
 from infra import naming
 from infra.config import StackConfig
+from infra.pulumi_config import as_input
 from policies import contract
 
 
@@ -28,7 +29,7 @@ def _service_env(cfg: StackConfig, name: str, database: Any, redis: Any) -> dict
     pool = cfg.pool_for(name)
     websocket = service.websocket
     return {
-        **service.env,
+        **{var: as_input(value) for var, value in service.env.items()},  # a secret stays a secret
         contract.DATABASE_HOST: database.host,
         contract.DATABASE_NAME: database.database_name,
         contract.DATABASE_USER: database.user_name,
@@ -95,7 +96,8 @@ def _build_gcp(cfg: StackConfig) -> dict[str, Any]:
 
     if cfg.monitoring.enabled:
         Monitoring(naming.MONITORING, MonitoringArgs(
-            name=prefix, notification_email=cfg.monitoring.notification_email, alert_at=cfg.monitoring.alert_at,
+            name=prefix, notification_email=as_input(cfg.monitoring.notification_email),
+            alert_at=cfg.monitoring.alert_at,
             max_connections=db.max_connections,
             service_max_instances={naming.service_name(cfg.stack, n): s.max_instances
                                    for n, s in cfg.services.items()},

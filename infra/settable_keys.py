@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from infra import stackfile
-from infra.config import CONFIG_KEYS, StackConfig
+from infra.config import CONFIG_KEYS, StackConfig, Text
 from infra.dotted_keys import config_path, join_key, lookup
 from infra.edit_error import EditError
 
@@ -22,12 +22,12 @@ NON_TEXT_TYPES = (bool, int, float)  # settings the model wants as YAML numbers 
 
 
 def _unwrap(annotation: Any) -> Any:
-    """X | None -> X; other annotations unchanged."""
+    """X | None -> X; text that may be a Pulumi secret -> str (the editor writes plain text); others unchanged."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0]
-    return annotation
+            annotation = args[0]
+    return str if annotation == Text else annotation
 
 
 def _is_model(annotation: Any) -> bool:

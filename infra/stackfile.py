@@ -2,6 +2,11 @@
 
 Reading is on the gate's hot path, so it uses libyaml; line numbers are looked up only when an
 error needs one. Writing (comments kept, atomic, locked) is in infra/stackfile_edit.py.
+
+Only `config:` is config. The other keys the Pulumi CLI writes belong to it: the secrets provider
+(`encryptionsalt:`, or `secretsprovider:` and `encryptedkey:`) and `environment:`, the ESC
+environments it imports (sdk/go/common/workspace/project.go, ProjectStack). Values an ESC
+environment adds are resolved by the CLI only, so the offline gate does not see them.
 """
 
 from __future__ import annotations

@@ -40,6 +40,11 @@ DOCKER_SERVICE_LABEL = "golden-path.service"  # on service containers: the servi
 RUN_SERVICE_LABEL = "golden-path-service"  # on Cloud Run services: the service's config name
 RUN_PUBLIC_LABEL = "golden-path-public"  # on Cloud Run services: "true" allows allUsers to invoke
 
+# --- a Pulumi secret the offline plan never decrypts -----------------------------------------------
+# `infra plan`/`check` hand the program this where a `secure:` config value's plaintext would be: a
+# text no real value has, never printed as a value. The no-plaintext-secrets policy recognises it.
+UNDECRYPTED_SECRET = "[secret: not decrypted offline]"
+
 # --- resource type tokens --------------------------------------------------------------------------
 CONNECTOR = "gcp:vpcaccess/connector:Connector"
 RUN_SERVICE = "gcp:cloudrunv2/service:Service"

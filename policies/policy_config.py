@@ -2,11 +2,16 @@
 
     {"<policy>": "mandatory" | "advisory" | "remediate" | "disabled",
      "<policy>": {"enforcementLevel": "...", "<property>": ...},
-     "all": "<level>"}
+     "all": "<level>",
+     "environments": ["<org>/<project>/<env>", ...]}
 
 read the way the Pulumi CLI reads them: "all" sets every policy's level, a policy's own entry
-overrides it, and property defaults come from each policy's config schema. Stricter than the CLI,
-unknown policy names and properties are errors (a typo must not switch a check off silently).
+overrides it, and property defaults come from each policy's config schema. "environments" (since
+Pulumi 3.230) names ESC environments, not a policy: the CLI takes the key out before reading policies,
+requires a list of names, and gives the pack their environment variables
+(pkg/resource/analyzer/config.go, parsePolicyPackConfig; pkg/engine/update.go). Offline they are not
+opened: no policy of this pack reads environment variables. Stricter than the CLI, unknown policy
+names and properties are errors (a typo must not switch a check off silently).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Policy
 
 ALL = "all"
+ENVIRONMENTS = "environments"
+ENVIRONMENTS_SCHEMA = {"type": "array", "items": {"type": "string"}}
 LEVELS = {level.value: level for level in EnforcementLevel}
 
 
@@ -45,6 +52,9 @@ def resolve(config: Mapping[str, Any], policies: Sequence[Policy], default: Enfo
     levels: dict[str, EnforcementLevel] = {}
     given: dict[str, dict[str, Any]] = {}
     for name, value in config.items():
+        if name == ENVIRONMENTS:
+            problems.extend(f"{where}: {p}" for p in schema_problems(ENVIRONMENTS_SCHEMA, value, ENVIRONMENTS))
+            continue
         if name != ALL and name not in by_name:
             near = difflib.get_close_matches(str(name), list(by_name), n=1)
             hint = f"did you mean {near[0]}?" if near else f"policies: {', '.join(by_name)}"

@@ -4,7 +4,8 @@ pulumi_policy's analyzer calls them (see pulumi_policy/policy.py, Analyze and An
 - each policy's enforcement level from the policy config (else the policy's own, else the pack's
   MANDATORY); "disabled" skips it, "remediate" reports as mandatory;
 - its config properties (schema defaults filled in) passed as ResourceValidationArgs /
-  StackValidationArgs config; props wrapped in the same unknown-checking proxies;
+  StackValidationArgs config; props deserialized the same way (a secret's signature unwrapped) and
+  wrapped in the same unknown-checking proxies;
 - stack policies get PolicyResource objects with parent, dependencies and property_dependencies
   linked; a value unknown until deploy gives an advisory note, as in the analyzer;
 - not-applicable reasons made of "waived: ..." lines come back as violations with waived=True.
@@ -32,6 +33,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError  # the analyzer's own not-applicable signal
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -106,7 +108,8 @@ def _prepare(resources: Iterable[CapturedResource]) -> list[PolicyResource]:
     prepared: list[tuple[PolicyResource, CapturedResource]] = []
     for r in resources:
         opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], r.parent or None)
-        props = unknown_checking_proxy(dict(r.props))
+        # as Analyze does: secrets unwrapped (the policy reads the value), unknowns checked
+        props = unknown_checking_proxy(deserialize_properties(dict(r.props)))
         prepared.append((PolicyResource(r.type, props, r.urn, r.name, opts, None, None, [], {}), r))
     by_urn = {resource.urn: resource for resource, _ in prepared}
     for resource, captured in prepared:

@@ -6,8 +6,11 @@ import argparse
 import json
 from typing import Any
 
+from pulumi.runtime.rpc import is_rpc_secret
+
 from infra import inventory, offline
 from infra.exit_codes import EXIT_OK
+from infra.pulumi_config import SHOWN
 from infra.stacks import all_stack_files, stack_file
 
 # Property names whose values are never printed, whatever the mocks made up for them.
@@ -43,6 +46,8 @@ def _as_table(plan: offline.Plan) -> str:
 
 
 def _hide(value: Any) -> Any:
+    if is_rpc_secret(value):  # a Pulumi secret input: printed as the Pulumi CLI prints one
+        return SHOWN
     if isinstance(value, dict):
         return {k: "(hidden)" if k in HIDDEN_PROPS else _hide(v) for k, v in value.items()}
     if isinstance(value, list):

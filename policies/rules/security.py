@@ -6,7 +6,9 @@ TLS. A Cloud Run service may be invoked by allUsers only when labelled golden-pa
 
 no-plaintext-secrets: a variable whose name or value looks like a secret must come from Secret
 Manager on Cloud Run. Docker has no Secret Manager: there a secret-named variable is accepted when
-the container's envs depend on a generated random.RandomPassword.
+the container's envs depend on a generated random.RandomPassword. A Pulumi secret from the stack
+config (`secure:`), which the offline plan never decrypts, is judged on where it goes: a plain Cloud
+Run variable fails, a Docker variable passes.
 
 no-bypass-flags: a switched-on EMERGENCY_*, BYPASS_*, SKIP_*_CHECK(S) or *_BYPASS variable fails in
 prod, fails anywhere once its declared expiry (<FLAG>_EXPIRY or EMERGENCY_BYPASS_EXPIRY, YYYY-MM-DD,
@@ -35,9 +37,11 @@ from policies.contract import (
     RUN_PUBLIC_LABEL,
     RUN_SERVICE,
     SQL_INSTANCE,
+    UNDECRYPTED_SECRET,
 )
 from policies.rules.messages import problem
 from policies.rules.props import dig, elements, known, mapping
+from policies.rules.resource_limits import service_key
 from policies.rules.resources import EnvVar, Report, Resource, StackReport, display_name, env_dict, env_vars, where
 
 ENVIRONMENTS = ("local", "staging", "prod")
@@ -221,6 +225,23 @@ def secret_reason(var: EnvVar, generated: bool) -> str | None:
     return None
 
 
+def _check_pulumi_secret(resource: Resource, var: EnvVar, report: StackReport) -> None:
+    """A Pulumi secret from the stack config, seen offline as the placeholder it is never decrypted into.
+
+    Under `pulumi preview` the pack sees its plaintext instead (pulumi_policy's Analyze unwraps secrets
+    before a policy reads the properties) and judges it like any value; `infra check` catches it here.
+    """
+    if resource.resource_type != RUN_SERVICE:
+        # Docker: a Pulumi secret is how a laptop gets one. It stays encrypted in the stack file and the
+        # state, only whoever runs the Docker engine can read the container's environment, and there is no
+        # Secret Manager to move it to.
+        return
+    report(resource, problem(where(resource), f"{var.name} is a Pulumi secret delivered as a plain environment "
+                                              "value (value hidden): anyone with run.services.get reads it in the "
+                                              f"service's configuration ({gcp.RUN_SECRETS_DOCS})",
+                             f"move it to {service_key(resource, 'secrets')} (Secret Manager)"))
+
+
 def check_plaintext_secrets(resources: Sequence[Any], config: Mapping[str, Any], report: StackReport) -> None:
     for resource in resources:
         if resource.resource_type == RUN_SERVICE:
@@ -235,10 +256,13 @@ def check_plaintext_secrets(resources: Sequence[Any], config: Mapping[str, Any],
         else:
             continue
         for var in env_vars(resource):
-            if var.secret_ref or (reason := secret_reason(var, generated)) is None:
+            if var.secret_ref:
                 continue
-            report(resource, problem(where(resource), f"{var.name} is a plain environment value (value hidden) "
-                                                      f"and {reason}", fix))
+            if var.value == UNDECRYPTED_SECRET:
+                _check_pulumi_secret(resource, var, report)
+            elif (reason := secret_reason(var, generated)) is not None:
+                report(resource, problem(where(resource), f"{var.name} is a plain environment value (value hidden) "
+                                                          f"and {reason}", fix))
 
 
 # --- no-bypass-flags ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from infra import config, stackfile
+from infra import pulumi_config, stackfile
 from infra.stacks import REPO_ROOT
 
 HARNESS = """\
@@ -37,8 +37,8 @@ print(json.dumps({'types': sorted({r.urn.split('::')[2] for r in monitor.resourc
 # The tooling around the program (a name covers its submodules): the CLI and its commands, the scaler,
 # the metrics readers, the reports, the stack-file writer and the modules it is made of.
 TOOLING = (
-    "infra.cli", "infra.commands", "infra.gate", "infra.stacks", "infra.candidate", "infra.offline", "infra.inventory", "infra.change",
-    "infra.scaling", "infra.metrics", "infra.reports", "infra.report",
+    "infra.cli", "infra.commands", "infra.gate", "infra.stacks", "infra.candidate", "infra.offline", "infra.inventory",
+    "infra.change", "infra.scaling", "infra.metrics", "infra.reports", "infra.report",
     "infra.stackfile_edit", "infra.dotted_keys", "infra.edit_error", "infra.file_text", "infra.settable_keys",
     "infra.stackfile_lock", "infra.yaml_scalars", "infra.yaml_splice",
 )
@@ -53,7 +53,7 @@ def programs(tmp_path_factory) -> dict[str, dict[str, Any]]:
     found = {}
     for stack in TARGETS:
         env = {**os.environ, "PULUMI_CONFIG": json.dumps(
-            config.to_pulumi_config(stackfile.read(REPO_ROOT / f"Pulumi.{stack}.yaml").config))}
+            pulumi_config.to_pulumi_config(stackfile.read(REPO_ROOT / f"Pulumi.{stack}.yaml").config))}
         done = subprocess.run([sys.executable, str(harness), str(REPO_ROOT / "infra"), stack], cwd=REPO_ROOT,
                               env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr

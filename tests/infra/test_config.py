@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pulumi.runtime import config as runtime_config
 
-from infra import config, stackfile
+from infra import config, pulumi_config, stackfile
 from infra.config import ConfigError
 from tests.conftest import GCP_STAGING, REPO, STACKS
 
@@ -130,7 +130,8 @@ def test_from_pulumi_fills_the_same_model(stack: str, monkeypatch) -> None:
     raw = stackfile.read(path).config
     monkeypatch.chdir(REPO)
     monkeypatch.setattr(pulumi, "get_stack", lambda: stack)
-    runtime_config.set_all_config(config.to_pulumi_config(raw), [])
+    monkeypatch.setattr(pulumi, "get_root_directory", lambda: str(REPO))
+    runtime_config.set_all_config(pulumi_config.to_pulumi_config(raw), [])
     try:
         assert config.from_pulumi() == config.load(path)
     finally:
@@ -143,7 +144,8 @@ def test_from_pulumi_reports_lines_of_the_stack_file(write_stack, monkeypatch) -
     path = write_stack(GCP_STAGING + "  golden-path:redis:\n    memory_gb: 500\n", name="edge")
     monkeypatch.chdir(path.parent)
     monkeypatch.setattr(pulumi, "get_stack", lambda: "edge")
-    runtime_config.set_all_config(config.to_pulumi_config(stackfile.read(path).config), [])
+    monkeypatch.setattr(pulumi, "get_root_directory", lambda: str(path.parent))
+    runtime_config.set_all_config(pulumi_config.to_pulumi_config(stackfile.read(path).config), [])
     try:
         with pytest.raises(ConfigError) as caught:
             config.from_pulumi()
