@@ -20,6 +20,16 @@ config:
   golden-path:environment: staging
   golden-path:target: gcp
 """
+# Two services the metrics, forecast and scaler tests measure.
+TWO_SERVICES = """\
+  golden-path:services:
+    api:
+      image: example/api:1
+      max_instances: 10
+    web:
+      image: example/web:1
+      max_instances: 4
+"""
 
 
 @pytest.fixture

@@ -10,17 +10,9 @@ import pytest
 
 from infra import config, metrics
 from infra.metrics import MetricsError, Sample
-from tests.conftest import GCP_STAGING
+from tests.conftest import GCP_STAGING, TWO_SERVICES
 
-STACK = GCP_STAGING + """\
-  golden-path:services:
-    api:
-      image: example/api:1
-      max_instances: 10
-    web:
-      image: example/web:1
-      max_instances: 4
-"""
+STACK = GCP_STAGING + TWO_SERVICES
 NOW = datetime(2024, 5, 8, tzinfo=UTC)
 KNOWN = "database, network.connector, redis, services.api, services.web"
 

@@ -12,18 +12,10 @@ from infra import config, offline
 from infra.metrics import MetricsError, Sample, gcp_source
 from policies.contract import CONNECTOR as CONNECTOR_TYPE
 from policies.contract import REDIS_INSTANCE, RUN_SERVICE, SQL_INSTANCE
-from tests.conftest import GCP_STAGING
+from tests.conftest import GCP_STAGING, TWO_SERVICES
 from tests.fake_monitoring import FakeMetricService, time_series
 
-STACK = GCP_STAGING + """\
-  golden-path:services:
-    api:
-      image: example/api:1
-      max_instances: 10
-    web:
-      image: example/web:1
-      max_instances: 4
-"""
+STACK = GCP_STAGING + TWO_SERVICES
 PROJECT = "golden-path-test"
 NOW = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
 RUN = "run.googleapis.com/container/instance_count"

@@ -15,7 +15,7 @@ from infra.change import Change
 from infra.metrics import Sample
 from infra.scaling.forecast import days_until, describe, forecast, theil_sen
 from policies.rules.capacity import MAX_INSTANCES_PER_SERVICE, MAX_REDIS_MEMORY_GB
-from tests.conftest import GCP_STAGING
+from tests.conftest import GCP_STAGING, TWO_SERVICES
 
 STACK = GCP_STAGING + """\
   golden-path:network:
@@ -27,14 +27,7 @@ STACK = GCP_STAGING + """\
     max_connections: 100
   golden-path:redis:
     memory_gb: 2
-  golden-path:services:
-    api:
-      image: example/api:1
-      max_instances: 10
-    web:
-      image: example/web:1
-      max_instances: 4
-"""
+""" + TWO_SERVICES
 AS_OF = datetime(2024, 5, 8, tzinfo=UTC)
 
 
