@@ -17,9 +17,7 @@ inclusive) has passed, and outside prod must declare an expiry.
 
 from __future__ import annotations
 
-import collections
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -39,6 +37,7 @@ from policies.contract import (
     SQL_INSTANCE,
     UNDECRYPTED_SECRET,
 )
+from policies.redaction import BOOLEAN_WORDS, generic_secret_shape, known_secret_shape, secret_name
 from policies.rules.messages import problem
 from policies.rules.props import dig, elements, known, mapping
 from policies.rules.resource_limits import service_key
@@ -163,52 +162,6 @@ def _check_invokers(resource: Resource, services: Mapping[str, Resource], report
 
 
 # --- no-plaintext-secrets -----------------------------------------------------------------------
-SECRET_WORDS = frozenset({"SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PASSWD", "PASS", "PWD", "TOKEN",
-                          "TOKENS", "KEY", "KEYS", "APIKEY", "CREDENTIAL", "CREDENTIALS", "CREDS", "PRIVATE"})
-# A last word that makes the variable describe a secret rather than hold one (SECRET_ID, TOKEN_TTL, ...).
-NOT_SECRET_LAST_WORDS = frozenset({"ID", "IDS", "NAME", "FILE", "PATH", "URL", "URI", "ENDPOINT", "VERSION",
-                                   "TTL", "TIMEOUT", "EXPIRY", "LENGTH", "HEADER", "ALGORITHM", "ENABLED",
-                                   "REF", "PREFIX"})
-BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
-KNOWN_SECRET_SHAPES = (  # formats no generated password takes, so they fail everywhere
-    ("a PEM private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("a JSON Web Token", re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+")),
-    ("a Stripe secret key", re.compile(r"\b[sr]k_(live|test)_[0-9A-Za-z]{10,}")),
-    ("an AWS access key", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})")),
-    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-)
-CREDENTIAL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")
-TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
-
-
-def secret_name(name: str) -> bool:
-    words = name.upper().split("_")
-    if words[-1] in NOT_SECRET_LAST_WORDS:
-        return False
-    return words[-1] == "AUTH" or any(word in SECRET_WORDS for word in words)
-
-
-def known_secret_shape(value: str) -> str | None:
-    return next((what for what, pattern in KNOWN_SECRET_SHAPES if pattern.search(value)), None)
-
-
-def generic_secret_shape(value: str) -> str | None:
-    """Credentials in a URL, or a long random-looking token (mixed case, digits, high entropy, few vowels)."""
-    if CREDENTIAL_URL.search(value):
-        return "a URL with a password in it"
-    if TOKEN_CHARS.fullmatch(value) and re.search("[A-Z]", value) and re.search("[a-z]", value) \
-            and re.search("[0-9]", value):
-        letters = [c for c in value if c.isalpha()]
-        vowels = sum(c in "aeiouAEIOU" for c in letters) / len(letters)
-        counts = collections.Counter(value).values()
-        entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts)
-        if entropy >= 4.2 and vowels < 0.3:
-            return "a long random-looking token"
-    return None
-
-
 def secret_reason(var: EnvVar, generated: bool) -> str | None:
     """Why a plain variable looks like a secret; None if it does not (or, on Docker, is generated)."""
     value = var.value if isinstance(var.value, str) else None

@@ -1,0 +1,41 @@
+"""The one rule for quoting a value in a message: show what cannot be a secret, describe the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.redaction import secret_key, shown
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (5, "5"), (5.0, "5"), (0.75, "0.75"), (True, "true"), (None, "null"), (float("nan"), "nan"),
+    ("e2-micro", "'e2-micro'"), ("512Mi", "'512Mi'"), ("/healthz", "'/healthz'"),
+])
+def test_values_that_cannot_be_secrets_are_shown(value, expected):
+    assert shown(value) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("sk_live_" + "a1B2c3D4e5F6g7H8", "a 24-character string"),  # a known secret shape
+    ("Xk9mP2qL7wR4aa", "a 14-character string"),  # random-looking
+    ("x" * 41, "a 41-character string"),  # too long to show
+    ("two words; and a semicolon", "a 26-character string"),  # not made of plain characters
+    ({"secure": "v1:abc"}, "a Pulumi secret (not shown)"),
+    ([1, 2], "a list of 2 items"),
+    ({"a": 1}, "a mapping of 1 key"),
+])
+def test_anything_else_is_described(value, expected):
+    assert shown(value) == expected
+
+
+def test_a_value_under_a_secret_key_is_never_shown():
+    assert shown("hunter2", "services.api.env.DB_PASSWORD") == (
+        "a 7-character string (not shown): services.api.env.DB_PASSWORD names a secret")
+    assert secret_key("services.api.env.STRIPE_TOKEN")
+    assert not secret_key("services.api.env.STRIPE_TOKEN_TTL")  # describes a secret, holds none
+    assert not secret_key("services.api.max_instances")
+
+
+def test_a_known_choice_is_shown_whatever_its_shape():
+    choice = "STANDARD_HA_WITH_A_VERY_LONG_NAME_1234567890"
+    assert shown(choice, choices=[choice]) == repr(choice)
