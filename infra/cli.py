@@ -12,9 +12,14 @@ import atexit
 import gc
 import os
 import sys
+import traceback
+from pathlib import Path
 
 from infra.config import ConfigError
 from infra.exit_codes import EXIT_BAD_INPUT, EXIT_OK, BadInput
+from infra.stacks import REPO_ROOT
+
+DEBUG_VARIABLE = "GOLDEN_PATH_DEBUG"  # set to any value: an unexpected error raises with its traceback
 
 
 def _add_stack_choice(parser: argparse.ArgumentParser, many: bool = False) -> None:
@@ -90,6 +95,33 @@ def main(argv: list[str] | None = None) -> int:
         # `infra plan | head`: the reader left. Point stdout at devnull so the exit flush is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 (the last resort: one line, never a traceback)
+        if os.environ.get(DEBUG_VARIABLE):
+            raise
+        print(unexpected_error(args, exc), file=sys.stderr)
+        # 2, never 1: exit 1 means "violations found", which a crash must never pretend to be.
+        return EXIT_BAD_INPUT
+
+
+def unexpected_error(args: argparse.Namespace, exc: BaseException) -> str:
+    """One line for an error no command expected: which command, which file, where in our code. The
+    exception's message is left out: it may quote the input, and the input may hold a secret."""
+    command = " ".join(part for part in (args.command, getattr(args, "scale_command", None)) if part)
+    target = getattr(args, "stack_file", None) or getattr(args, "stack", None)
+    where = _innermost_project_frame(exc)
+    on = f" on {target}" if isinstance(target, str) else ""
+    return (f"infra {command}{on}: unexpected {type(exc).__name__}{where}; this is a bug in golden-path, "
+            f"please report it on the project's issue tracker (set {DEBUG_VARIABLE}=1 to see the traceback)")
+
+
+def _innermost_project_frame(exc: BaseException) -> str:
+    found = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_absolute() and REPO_ROOT in path.resolve().parents:
+            path = path.resolve()
+            found = f" at {path.relative_to(REPO_ROOT).as_posix()}:{frame.lineno} ({frame.name})"
+    return found
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from infra.config_errors import ConfigError
 from infra.naming import NAMESPACE
 from infra.pulumi_config import SecretValue
 from policies import contract, limits
+from policies.redaction import shown
 
 PROVIDER_NAMESPACES = ("gcp", "docker", "random")  # provider settings that live beside ours
 PROVIDER_KEYS = {"project": "gcp:project", "region": "gcp:region"}  # model fields read from a provider's keys
@@ -78,7 +79,7 @@ Text = Annotated[str | SecretValue, PlainValidator(_text), PlainSerializer(lambd
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -115,7 +116,7 @@ class Connector(_Model):
         try:
             net = ipaddress.ip_network(v)
         except ValueError:
-            raise ValueError(f"{v!r} is not a CIDR range such as 10.8.0.0/28") from None
+            raise ValueError(f"{shown(v)} is not a CIDR range such as 10.8.0.0/28") from None
         if net.prefixlen != limits.CONNECTOR_PREFIX_LENGTH:
             raise ValueError(f"{v} is a /{net.prefixlen}; a connector needs a dedicated "
                              f"/{limits.CONNECTOR_PREFIX_LENGTH} ({limits.CONNECTOR_SUBNET_DOCS})")
@@ -179,7 +180,7 @@ class Database(_Model):
     def _version(cls, v: str) -> str:
         found = POSTGRES_VERSION.match(v)
         if not found or int(found["major"]) < POSTGRES_MIN_MAJOR:
-            raise ValueError(f"{v!r} is not a Cloud SQL PostgreSQL version such as POSTGRES_16")
+            raise ValueError(f"{shown(v)} is not a Cloud SQL PostgreSQL version such as POSTGRES_16")
         return v
 
     @field_validator("tier")
@@ -283,7 +284,7 @@ class Service(_Model):
     @classmethod
     def _image(cls, v: str) -> str:
         if not v or any(c.isspace() for c in v):
-            raise ValueError(f"{v!r} is not a container image reference")
+            raise ValueError(f"{shown(v)} is not a container image reference")
         return v
 
     @field_validator("cpu")
@@ -304,7 +305,7 @@ class Service(_Model):
     @classmethod
     def _health_path(cls, v: str) -> str:
         if not v.startswith("/"):
-            raise ValueError(f"{v!r} is not a path; write it as /{v}")
+            raise ValueError(f"{shown(v)} is not a path; it starts with /")
         return v
 
     @model_validator(mode="after")

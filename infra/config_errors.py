@@ -8,7 +8,6 @@ messages come from policies/limits.py through the model's validators) or the nea
 from __future__ import annotations
 
 import difflib
-import json
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from infra.pulumi_config import SecretValue
-from policies import limits
+from policies import limits, redaction
 
 # A model location -> the key path in the stack file (("services", "api") -> ("golden-path:services", "api")).
 StackKey = Callable[[tuple[Any, ...]], tuple[Any, ...]]
@@ -89,7 +88,7 @@ def _describe(error: dict[str, Any], root: type[BaseModel], stack_key: StackKey)
     kind, value = error["type"], error.get("input")
     if isinstance(value, SecretValue) and kind != "value_error":
         return _secret_where_plain(tuple(error["loc"]), stack_key)
-    shown = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    shown = redaction.shown(value, ".".join(str(part) for part in error["loc"]))
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
@@ -99,6 +98,8 @@ def _describe(error: dict[str, Any], root: type[BaseModel], stack_key: StackKey)
         return str(error["ctx"]["error"])
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"{shown} is not a whole number"
+    if kind == "finite_number":
+        return f"{shown} is not a finite number; NaN and infinities never reach a policy"
     if kind in ("float_type", "float_parsing"):
         return f"{shown} is not a number"
     if kind in ("bool_type", "bool_parsing"):

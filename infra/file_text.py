@@ -8,17 +8,16 @@ import stat
 import tempfile
 from pathlib import Path
 
+from infra import stackfile
 from infra.edit_error import EditError
 
 
 def read_text(path: Path) -> str:
     """The file's text exactly (CRLF kept; Path.read_text would turn it into LF)."""
     try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise EditError(f"{path}: no such stack file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EditError(f"{path}: cannot be read: {exc}") from None
+        return stackfile.read_text(path)
+    except stackfile.StackFileError as exc:
+        raise EditError(str(exc)) from None
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -18,7 +18,9 @@ def project_root() -> Path:
 
 def stack_file(name: str | None, path: str | None) -> Path:
     """--stack NAME (a stack file of this project) or --stack-file PATH (any Pulumi.<name>.yaml)."""
-    if path:
+    if path is not None:
+        if not path.strip():
+            raise BadInput("--stack-file: the path is empty; give a Pulumi.<stack>.yaml file")
         return Path(path)
     assert name is not None
     found = project_root() / f"Pulumi.{name}.yaml"

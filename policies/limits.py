@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from policies.redaction import shown
+
 CONNECTOR_DOCS = "https://cloud.google.com/vpc/docs/configure-serverless-vpc-access"
 CONNECTOR_SPEC = "https://github.com/GoogleCloudPlatform/magic-modules/blob/main/mmv1/products/vpcaccess/Connector.yaml"
 CONNECTOR_SUBNET_DOCS = "https://cloud.google.com/run/docs/configuring/vpc-connectors"
@@ -75,7 +77,8 @@ class Choice:
     def problem(self, value: str) -> str | None:
         if value in self.values:
             return None
-        return f"{value!r} is not one of {', '.join(self.values)} ({self.what}, {self.source})"
+        return (f"{shown(value, choices=self.values)} is not one of {', '.join(self.values)} "
+                f"({self.what}, {self.source})")
 
 
 # --- Serverless VPC Access connector ------------------------------------------------------------
@@ -145,14 +148,14 @@ def parse_memory_mib(text: str) -> int:
     for suffix in ("Mi", "Gi", "M", "G"):
         if text.endswith(suffix) and text[: -len(suffix)].isdigit():
             return int(int(text[: -len(suffix)]) * units[suffix])
-    raise ValueError(f"{text!r} is not a memory size such as 512Mi or 2Gi ({RUN_MEMORY_DOCS})")
+    raise ValueError(f"{shown(text)} is not a memory size such as 512Mi or 2Gi ({RUN_MEMORY_DOCS})")
 
 
 def parse_duration_s(text: str) -> float:
     """Durations as the Cloud Run v2 API writes them ("300s", "1.5s"); ValueError otherwise."""
     if isinstance(text, str) and text.endswith("s"):
         return float(text[:-1])
-    raise ValueError(f"{text!r} is not a duration such as 300s")
+    raise ValueError(f"{shown(text)} is not a duration such as 300s")
 
 
 # --- Cloud SQL for PostgreSQL -------------------------------------------------------------------
@@ -178,7 +181,7 @@ def sql_tier_problem(tier: str) -> str | None:
         return None
     parts = tier.split("-")
     if len(parts) != 4 or parts[:2] != ["db", "custom"] or not (parts[2].isdigit() and parts[3].isdigit()):
-        return (f"{tier!r} is not db-f1-micro, db-g1-small or db-custom-<vCPUs>-<MiB> "
+        return (f"{shown(tier)} is not db-f1-micro, db-g1-small or db-custom-<vCPUs>-<MiB> "
                 f"(Cloud SQL machine tiers, {SQL_TIER_DOCS})")
     vcpus, mib = int(parts[2]), int(parts[3])
     if vcpus < 1 or vcpus > SQL_CUSTOM_MAX_VCPU or (vcpus != 1 and vcpus % 2):
@@ -265,7 +268,7 @@ def parse_cpu(value: float | int | str) -> float:
             return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
         except ValueError:
             pass
-    raise ValueError(f"{value!r} is not a cpu limit such as 1, 2 or 500m ({RUN_CPU_DOCS})")
+    raise ValueError(f"{shown(value)} is not a cpu limit such as 1, 2 or 500m ({RUN_CPU_DOCS})")
 
 
 # --- Cloud SQL connections by memory ------------------------------------------------------------

@@ -107,12 +107,27 @@ def read_policy_config(path: Path | str) -> dict[str, Any]:
         raise PolicyConfigError(f"{path}: no such policy config file") from None
     except OSError as exc:
         raise PolicyConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyConfigError(f"{path}: not valid utf-8 (byte {exc.start}); JSON is UTF-8 text") from None
     if not text.strip():
         return {}  # the CLI accepts an empty file
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_finite)
     except json.JSONDecodeError as exc:
         raise PolicyConfigError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except _NotFinite as exc:
+        raise PolicyConfigError(f"{path}: {exc} is not a number a policy can compare with; write a finite "
+                                "number") from None
+    except RecursionError:
+        raise PolicyConfigError(f"{path}: nested deeper than a policy config can be read") from None
+
+
+class _NotFinite(Exception):
+    """NaN or an infinity: JSON's extensions that Python accepts and no comparison survives."""
+
+
+def _not_finite(token: str) -> float:
+    raise _NotFinite(token)
 
 
 # --- the JSON-schema subset our config schemas use (the CLI validates with full JSON schema) -----

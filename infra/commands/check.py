@@ -88,7 +88,7 @@ def _stack_of(path: Path) -> str | None:
 def stack_paths(args: argparse.Namespace) -> list[Path]:
     """Every stack file the arguments name, each once, in the order given; all resolved up front,
     so an unknown stack is refused before anything is planned."""
-    if args.stack_file:
+    if args.stack_file is not None:
         return [stack_file(None, args.stack_file)]
     if args.all:
         paths = all_stack_files()

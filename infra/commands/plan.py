@@ -18,7 +18,7 @@ HIDDEN_PROPS = ("secretData", "password", "authString", "result")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.stack or args.stack_file:
+    if args.stack is not None or args.stack_file is not None:
         paths = [stack_file(args.stack, args.stack_file)]
     else:
         paths = all_stack_files()

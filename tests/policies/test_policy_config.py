@@ -6,6 +6,7 @@ import pytest
 
 from infra.stacks import STACKS
 from policies.pack import NO_BYPASS_FLAGS, POLICY_NAMES, SECURITY_BASELINE
+from policies.policy_config import read_policy_config
 from policies.runner import PolicyConfigError, load_policy_config
 from tests.policy_fixtures import CONFIG_DIR
 
@@ -63,3 +64,22 @@ def test_missing_and_empty_files(tmp_path):
     with pytest.raises(PolicyConfigError, match="no such policy config file"):
         load_policy_config(tmp_path / "nope.json")
     assert load_policy_config(write(tmp_path, "  \n")) == {}
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('{"connection-budget": {"headroom": NaN}}', "NaN is not a number a policy can compare with"),
+    ('{"capacity-caps": {"maxTotalInstances": Infinity}}', "Infinity is not a number a policy can compare with"),
+    ("[" * 100_000 + "]" * 100_000, "nested deeper than a policy config can be read"),
+])
+def test_numbers_no_policy_can_compare_and_deep_nesting_are_refused(tmp_path, text, problem):
+    path = tmp_path / "policy.json"
+    path.write_text(text)
+    with pytest.raises(PolicyConfigError, match=problem):
+        read_policy_config(path)
+
+
+def test_a_byte_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "policy.json"
+    path.write_bytes(b'{"capacity-caps": "advis\xe9ory"}')
+    with pytest.raises(PolicyConfigError, match=r"policy\.json: not valid utf-8 \(byte 24\)"):
+        read_policy_config(path)
