@@ -28,6 +28,16 @@ _FILE_NAME = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
 MAX_STACK_FILE_BYTES = 32 * 1024 * 1024
 
 
+# Stack files nest 4 to 6 levels. Python builds YAML recursively, so a document nested thousands deep
+# ends in a RecursionError or, deeper, a crash of the C parser; 100 is far above any real stack file.
+MAX_NESTING = 100
+# go-yaml v3 (what the Pulumi CLI reads stack files with) refuses "excessive aliasing": more than 100
+# aliases, more than 1000 nodes decoded, and aliases above a share of the decoded nodes that falls from
+# 99% (up to 400,000 nodes) to 10% (from 4,000,000). Source: go-yaml/yaml v3, decode.go, allowedAliasRatio.
+ALIAS_MIN_ALIASES, ALIAS_MIN_NODES = 100, 1000
+ALIAS_RATIO_SPAN = ((400_000, 0.99), (4_000_000, 0.10))
+
+
 class StackFileError(Exception):
     """A stack file that cannot be used; the message names the file (and line, where known)."""
 
@@ -135,10 +145,66 @@ def read_text(path: Path) -> str:
         raise StackFileError(f"{path}: cannot be read: not valid utf-8 (byte {exc.start})") from None
 
 
+def allowed_alias_ratio(nodes: int) -> float:
+    """The share of aliases go-yaml v3 allows among `nodes` decoded nodes."""
+    (low, most), (high, least) = ALIAS_RATIO_SPAN
+    if nodes <= low:
+        return most
+    if nodes >= high:
+        return least
+    return most - (most - least) * (nodes - low) / (high - low)
+
+
+def _check_shape(path: Path, text: str) -> None:
+    """Refuse nesting beyond MAX_NESTING and aliasing go-yaml v3 refuses, before anything is built.
+
+    The event stream is read without building anything (libyaml's parser keeps its own stack); each
+    anchored node's expanded size is remembered, so an alias costs what it would expand to without
+    being expanded. Skipped when the text can neither nest that deep nor hold an alias.
+    """
+    longest = max(map(len, text.splitlines()), default=0)
+    if "*" not in text and text.count("[") + text.count("{") < MAX_NESTING and longest < MAX_NESTING:
+        return
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, aliases) it expands to
+    frames: list[list] = [[None, 0, 0]]  # [anchor, nodes, aliases] of each open collection
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                nodes, aliases = sizes.get(event.anchor, (1, 0))
+                frames[-1][1] += nodes
+                frames[-1][2] += aliases + 1
+            elif isinstance(event, yaml.ScalarEvent):
+                frames[-1][1] += 1
+                if event.anchor:
+                    sizes[event.anchor] = (1, 0)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                frames.append([event.anchor, 1, 0])
+                if len(frames) - 1 > MAX_NESTING:
+                    line = event.start_mark.line + 1
+                    raise StackFileError(f"{path}:{line}: nested deeper than {MAX_NESTING} levels; "
+                                         "a stack file nests a few")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                anchor, nodes, aliases = frames.pop()
+                if anchor:
+                    sizes[anchor] = (nodes, aliases)
+                frames[-1][1] += nodes
+                frames[-1][2] += aliases
+            else:
+                continue
+            nodes, aliases = frames[0][1] + sum(f[1] for f in frames[1:]), sum(f[2] for f in frames)
+            if aliases > ALIAS_MIN_ALIASES and nodes > ALIAS_MIN_NODES and aliases / nodes > allowed_alias_ratio(nodes):
+                line = event.start_mark.line + 1
+                raise StackFileError(f"{path}:{line}: excessive aliasing: {aliases} aliases expand to {nodes} "
+                                     "values (the Pulumi CLI's YAML reader refuses it too)")
+    except yaml.YAMLError:
+        return  # malformed YAML: the reader says where, with its own message
+
+
 def read(path: Path, text: str | None = None) -> StackFile:
     """Parse a stack file (or text meant for it); StackFileError names the file and line."""
     if text is None:
         text = read_text(path)
+    _check_shape(path, text)
     try:
         document = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
