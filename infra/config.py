@@ -331,14 +331,22 @@ class Service(_Model):
         return database_pool.model_copy(update=overrides)
 
 
+# The metrics readers look back this far (Cloud Monitoring queries, infra/metrics/gcp_source.py): a longer
+# cooldown could never end within what the scaler sees, and unbounded ones overflow date arithmetic.
+METRICS_WINDOW_S = 7 * 24 * 3600
+# A raise multiplies by `step`; beyond x100 every raise goes straight to its cap.
+MAX_SCALING_STEP = 100
+
+
 class Scaling(_Model):
     scale_up_at: float = Field(0.7, gt=0, le=1, description="utilisation at which `infra scale auto` raises a "
                                                              "resource")
     scale_down_at: float = Field(0.3, ge=0, lt=1, description="utilisation below which it lowers one, below "
                                                                "`scale_up_at`")
-    cooldown_s: int = Field(300, ge=0, description="seconds after a change before the same resource changes "
-                                                   "again")
-    step: float = Field(2, gt=1, description="factor a raise multiplies by (and a lowering divides by)")
+    cooldown_s: int = Field(300, ge=0, le=METRICS_WINDOW_S,
+                            description="seconds after a change before the same resource changes again")
+    step: float = Field(2, gt=1, le=MAX_SCALING_STEP,
+                        description="factor a raise multiplies by (and a lowering divides by)")
     last_scaled: dict[str, str] = Field({}, description="written by `infra scale auto`: resource -> ISO 8601 "
                                                         "time of its last change")
 

@@ -11,14 +11,14 @@ environment adds are resolved by the CLI only, so the offline gate does not see 
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from infra.regular_file import UnreadableFile, read_regular_file
 
 _FILE_NAME = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
 
@@ -114,33 +114,12 @@ class StackFile:
         return line
 
 
-def read_bytes(path: Path, limit: int = MAX_STACK_FILE_BYTES) -> bytes:
-    """A regular file's bytes, at most `limit` of them. Opened without blocking and checked after
-    opening, so a FIFO or a device (even one swapped in after a check) is refused, never waited on."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise StackFileError(f"{path}: no such stack file") from None
-    except OSError as exc:
-        raise StackFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-        os.close(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise StackFileError(f"{path}: not a regular file (a directory, FIFO or device); "
-                                 "a stack file is a Pulumi.<stack>.yaml file")
-        raise StackFileError(f"{path}: {info.st_size} bytes, above the {limit} bytes a stack file may have")
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise StackFileError(f"{path}: above the {limit} bytes a stack file may have")
-    return data
-
-
 def read_text(path: Path) -> str:
     """The file's text exactly (CRLF kept; Path.read_text would turn it into LF)."""
     try:
-        return read_bytes(path).decode("utf-8")
+        return read_regular_file(path, MAX_STACK_FILE_BYTES, "stack file").decode("utf-8")
+    except UnreadableFile as exc:
+        raise StackFileError(str(exc)) from None
     except UnicodeDecodeError as exc:
         raise StackFileError(f"{path}: cannot be read: not valid utf-8 (byte {exc.start})") from None
 

@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import StackConfig
-from infra.metrics.samples import MAX_PROBLEMS, MetricsError, Sample, stack_metrics
+from infra.metrics.samples import (
+    MAX_METRIC_VALUE,
+    MAX_METRICS_FILE_BYTES,
+    MAX_PROBLEMS,
+    MetricsError,
+    Sample,
+    stack_metrics,
+)
+from infra.regular_file import UnreadableFile, read_regular_file
+from policies.redaction import shown
 
 FIELDS = ("timestamp", "resource", "metric", "value")
 CSV_SUFFIXES = (".csv",)
@@ -56,7 +65,7 @@ class _Checker:
 
     def _timestamp(self, line: int, text: Any) -> datetime | None:
         if not isinstance(text, str):
-            self.problem(line, f"timestamp: {json.dumps(text)} is not a string; write an ISO 8601 time "
+            self.problem(line, f"timestamp: {shown(text)} is not a string; write an ISO 8601 time "
                                f"such as {TIMESTAMP_EXAMPLE}")
             return None
         when = self._times.get(text)
@@ -65,11 +74,11 @@ class _Checker:
         try:
             when = datetime.fromisoformat(text.strip())
         except ValueError:
-            self.problem(line, f"timestamp: {text!r} is not an ISO 8601 time such as {TIMESTAMP_EXAMPLE}")
+            self.problem(line, f"timestamp: {shown(text)} is not an ISO 8601 time such as {TIMESTAMP_EXAMPLE}")
             return None
         if when.tzinfo is None:
             # A time without an offset could be any zone; guessing would shift the whole series.
-            self.problem(line, f"timestamp: {text!r} has no UTC offset; write it as {TIMESTAMP_EXAMPLE} "
+            self.problem(line, f"timestamp: {shown(text)} has no UTC offset; write it as {TIMESTAMP_EXAMPLE} "
                                "or with +HH:MM")
             return None
         when = when.astimezone(UTC)
@@ -77,10 +86,12 @@ class _Checker:
         return when
 
     def _resource_metric(self, line: int, resource: Any, metric: Any) -> tuple[str, str] | None:
-        series = self._series.get((resource, metric))
+        # Names only: a list or an object where a name belongs is no key to look up.
+        names = isinstance(resource, str) and isinstance(metric, str)
+        series = self._series.get((resource, metric)) if names else None
         if series is not None:
             return series
-        if resource not in self.known:
+        if not isinstance(resource, str) or resource not in self.known:
             self.problem(line, f"resource: unknown resource {_shown(resource)}; this stack has "
                                f"{', '.join(sorted(self.known))}")
         else:
@@ -92,16 +103,24 @@ class _Checker:
         if isinstance(raw, str):  # CSV: every field is text (and JSON "4" is taken as 4 too)
             try:
                 value = float(raw)
-            except ValueError:
-                self.problem(line, f"value: {raw!r} is not a number")
+            except (ValueError, OverflowError):
+                self.problem(line, f"value: {shown(raw)} is not a number")
                 return None
         elif isinstance(raw, int | float) and not isinstance(raw, bool):
-            value = float(raw)
+            try:
+                value = float(raw)
+            except OverflowError:  # a JSON integer beyond any float
+                self.problem(line, f"value: a {len(str(raw))}-digit number is not a count or ratio")
+                return None
         else:
             self.problem(line, f"value: {json.dumps(raw)} is not a number")
             return None
         if not math.isfinite(value):
             self.problem(line, f"value: {raw} is not a finite number")
+            return None
+        if value > MAX_METRIC_VALUE:
+            self.problem(line, f"value: {shown(value)} is above {MAX_METRIC_VALUE:g}, more than any count or "
+                               "ratio this platform measures")
             return None
         if value < 0:
             self.problem(line, f"value: {raw} is negative; counts and ratios are at least 0")
@@ -110,7 +129,7 @@ class _Checker:
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else json.dumps(value)
+    return shown(value)
 
 
 def _json_kind(value: Any) -> str:
@@ -133,15 +152,11 @@ def load(path: Path, cfg: StackConfig) -> list[Sample]:
         raise MetricsError([f"{where}: unknown file type {suffix or '(none)'!r}; metrics files are .csv "
                             f"(header {','.join(FIELDS)}) or .jsonl/.json (one JSON object a line)"])
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: spreadsheets often write a BOM
-    except FileNotFoundError:
-        raise MetricsError([f"{where}: no such file"]) from None
-    except IsADirectoryError:
-        raise MetricsError([f"{where}: is a directory, not a metrics file"]) from None
+        text = read_regular_file(path, MAX_METRICS_FILE_BYTES, "metrics file").decode("utf-8-sig")  # -sig: a BOM
+    except UnreadableFile as exc:
+        raise MetricsError([str(exc)]) from None
     except UnicodeDecodeError as exc:
         raise MetricsError([f"{where}: not UTF-8 text (byte {exc.start})"]) from None
-    except OSError as exc:
-        raise MetricsError([f"{where}: cannot read: {exc.strerror}"]) from None
 
     checker = _Checker(where, cfg)
     try:
@@ -172,7 +187,14 @@ def _read_csv(text: str, checker: _Checker) -> None:
     at = [names.index(name) for name in FIELDS]
     width = max(at) + 1
     rows = 0
-    for row in reader:
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:  # e.g. a field longer than the csv module reads
+            checker.problem(reader.line_num, f"not CSV the reader can take ({exc}); stopped here")
+            return
+        if row is None:
+            break
         if not row or not any(field.strip() for field in row):
             continue  # blank line
         rows += 1
@@ -197,6 +219,9 @@ def _read_json_lines(text: str, checker: _Checker) -> None:
         except json.JSONDecodeError as exc:
             checker.problem(line, f"not JSON: {exc.msg} (column {exc.colno}); expected one JSON object "
                                   f"a line with {', '.join(FIELDS)}")
+            continue
+        except RecursionError:
+            checker.problem(line, f"nested too deep; expected one flat JSON object a line with {', '.join(FIELDS)}")
             continue
         if not isinstance(record, dict):
             checker.problem(line, f"expected a JSON object with {', '.join(FIELDS)}; "

@@ -25,7 +25,7 @@ with warnings.catch_warnings():
 from components.gcp import metric_types
 from components.gcp.metric_types import MetricType
 from infra import naming
-from infra.config import StackConfig
+from infra.config import METRICS_WINDOW_S, StackConfig
 from infra.metrics.samples import (
     CLIENTS,
     CONNECTIONS,
@@ -42,7 +42,7 @@ from infra.metrics.samples import (
     service_resource,
 )
 
-WINDOW = timedelta(days=7)
+WINDOW = timedelta(seconds=METRICS_WINDOW_S)
 ALIGNMENT_S = 300
 TIMEOUT_S = 60.0
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")

@@ -31,6 +31,11 @@ REDIS_METRICS = (CLIENTS, MEMORY_RATIO)
 CONNECTOR_METRICS = (INSTANCES, CPU_RATIO)
 
 MAX_PROBLEMS = 20  # a bad file reports this many problems, then stops reading
+# A week of 1-minute points for a few hundred series is some tens of MB; a larger file is not metrics.
+MAX_METRICS_FILE_BYTES = 256 * 1024 * 1024
+# No count or ratio this platform measures comes near a trillion; larger values are corrupt, and near
+# the float maximum the trend's arithmetic would overflow.
+MAX_METRIC_VALUE = 1e12
 
 
 class MetricsError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -162,8 +163,33 @@ def test_sources_that_are_not_metrics(tmp_path, cfg):
     assert problems("prometheus:localhost:9090", cfg) == [
         f"metrics source 'prometheus:localhost:9090': expected {accepted}"]
     assert problems("file:", cfg) == [f"metrics source 'file:': expected {accepted}"]
-    assert problems(f"file:{tmp_path}/none.csv", cfg) == [f"{tmp_path}/none.csv: no such file"]
+    assert problems(f"file:{tmp_path}/none.csv", cfg) == [f"{tmp_path}/none.csv: no such metrics file"]
     text = write(tmp_path, "m.txt", "")
     assert problems(f"file:{text}", cfg) == [
         f"{text}: unknown file type '.txt'; metrics files are .csv (header timestamp,resource,metric,value) "
         "or .jsonl/.json (one JSON object a line)"]
+
+
+def test_lines_no_metric_could_be_are_problems_not_crashes(tmp_path, cfg):
+    head = '{"timestamp": "2024-05-01T12:00:00Z", '
+    path = write(tmp_path, "m.jsonl",
+                 '{"a": ' * 100_000 + "1" + "}" * 100_000 + "\n"  # nested past Python's json reader
+                 + head + '"resource": ["services.api"], "metric": "instances", "value": 1}\n'
+                 + head + '"resource": "services.api", "metric": "instances", "value": 1' + "0" * 400 + "}\n"
+                 + head + '"resource": "services.api", "metric": "instances", "value": 1.7e308}\n'
+                 + head + '"resource": "services.api", "metric": "instances", "value": "sk_live_Zq7RkP3mWx9TbN2v"}\n')
+    assert problems(f"file:{path}", cfg) == [
+        f"{path}:1: nested too deep; expected one flat JSON object a line with timestamp, resource, metric, value",
+        f"{path}:2: resource: unknown resource a list of 1 item; this stack has database, network.connector, "
+        "redis, services.api, services.web",
+        f"{path}:3: value: a 401-digit number is not a count or ratio",
+        f"{path}:4: value: 1.7e+308 is above 1e+12, more than any count or ratio this platform measures",
+        f"{path}:5: value: a 24-character string is not a number",
+    ]
+
+
+def test_a_fifo_is_refused_without_waiting(tmp_path, cfg):
+    fifo = tmp_path / "m.csv"
+    os.mkfifo(fifo)
+    assert problems(f"file:{fifo}", cfg) == [
+        f"{fifo}: not a regular file (a directory, FIFO or device); a metrics file is a file"]
