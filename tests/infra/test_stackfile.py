@@ -56,3 +56,21 @@ def test_the_alias_ratio_falls_as_go_yaml_v3s_does() -> None:
     assert allowed_alias_ratio(1_000) == allowed_alias_ratio(400_000) == 0.99
     assert allowed_alias_ratio(4_000_000) == allowed_alias_ratio(10**9) == 0.10
     assert allowed_alias_ratio(2_200_000) == pytest.approx(0.545)
+
+
+@pytest.mark.parametrize(("token", "value"), [
+    ("1:20", "1:20"),  # no base-60 numbers in go-yaml v3 (YAML 1.1 read it as 80)
+    ("010", 8), ("0o10", 8), ("-0o7", -7), ("0x10", 16), ("0b11", 3), ("1_000", 1000), ("+12", 12),
+    ("1e3", 1000.0), ("1.5e3", 1500.0), (".5", 0.5), ("3.14", 3.14),
+    ("yes", "yes"), ("on", "on"), ("True", True), ("~", None), ("12abc", "12abc"), ("0x", "0x"),
+])
+def test_plain_scalars_are_typed_as_the_pulumi_cli_types_them(token: str, value: object) -> None:
+    read = stackfile.read(Path("Pulumi.t.yaml"), f"config:\n  golden-path:k: {{a: {token}}}\n").config
+    assert read["golden-path:k"]["a"] == value
+    assert type(read["golden-path:k"]["a"]) is type(value)
+
+
+def test_infinities_and_nan_are_read_so_the_model_can_refuse_them() -> None:
+    read = stackfile.read(Path("Pulumi.t.yaml"), "config:\n  golden-path:k: [.inf, -.inf, .NaN]\n").config
+    low, high, nan = read["golden-path:k"][1], read["golden-path:k"][0], read["golden-path:k"][2]
+    assert (low, high, nan != nan) == (float("-inf"), float("inf"), True)
