@@ -37,6 +37,10 @@ from policies import contract, limits
 from policies.redaction import shown
 
 PROVIDER_NAMESPACES = ("gcp", "docker", "random")  # provider settings that live beside ours
+# The Pulumi CLI's own keys, read by the CLI and never by the program (pulumi/pulumi:
+# sdk/go/common/workspace/project.go tags, pkg/resource/deploy/default_providers.go,
+# pkg/cmd/pulumi/autonaming/config.go, pkg/cmd/pulumi/project/newcmd/config.go).
+PULUMI_KEYS = ("tags", "disable-default-providers", "autonaming", "template")
 PROVIDER_KEYS = {"project": "gcp:project", "region": "gcp:region"}  # model fields read from a provider's keys
 SECRET_REF = re.compile(r"^[A-Za-z0-9_-]{1,255}(:(latest|[0-9]+))?$")
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$")
@@ -117,6 +121,9 @@ class Connector(_Model):
             net = ipaddress.ip_network(v)
         except ValueError:
             raise ValueError(f"{shown(v)} is not a CIDR range such as 10.8.0.0/28") from None
+        if net.version != 4:
+            raise ValueError(f"{v} is an IPv6 range; a connector's range is an IPv4 /{limits.CONNECTOR_PREFIX_LENGTH} "
+                             f"such as 10.8.0.0/28 ({limits.CONNECTOR_SUBNET_DOCS})")
         if net.prefixlen != limits.CONNECTOR_PREFIX_LENGTH:
             raise ValueError(f"{v} is a /{net.prefixlen}; a connector needs a dedicated "
                              f"/{limits.CONNECTOR_PREFIX_LENGTH} ({limits.CONNECTOR_SUBNET_DOCS})")
@@ -384,8 +391,11 @@ class StackConfig(_Model):
     @classmethod
     def _service_names(cls, v: dict[str, Service]) -> dict[str, Service]:
         for name in v:
+            if not isinstance(name, str):  # `null:`, `123:` or `true:` as a key: YAML made it no name
+                raise ValueError(f"a service is named {shown(name)}, not a name; write a name such as api "
+                                 f"({SERVICE_NAME_RULE})")
             if not SERVICE_NAME.match(name):
-                raise ValueError(f"{name!r} is not a service name ({SERVICE_NAME_RULE})")
+                raise ValueError(f"{shown(name)} is not a service name ({SERVICE_NAME_RULE})")
         return v
 
     @model_validator(mode="after")
@@ -441,9 +451,13 @@ def _raw_from_config_map(config: dict[str, Any], stack: str) -> tuple[dict[str, 
                 problems.append((key, config_errors.unknown_key(name, CONFIG_KEYS, prefix=f"{NAMESPACE}:")))
         elif key in provider_fields:
             raw[provider_fields[key]] = value
+        elif namespace == "pulumi":
+            if name not in PULUMI_KEYS:
+                problems.append((key, config_errors.unknown_key(name, PULUMI_KEYS, prefix="pulumi:")
+                                 + " (the keys the Pulumi CLI reads in its own namespace)"))
         elif namespace not in PROVIDER_NAMESPACES:
-            problems.append((key, f"unknown namespace {namespace!r}; this project reads "
-                                  f"{NAMESPACE}: and the providers' {', '.join(PROVIDER_NAMESPACES)}"))
+            problems.append((key, f"unknown namespace {shown(namespace)}; this project reads "
+                                  f"{NAMESPACE}:, pulumi: and the providers' {', '.join(PROVIDER_NAMESPACES)}"))
     return raw, problems
 
 

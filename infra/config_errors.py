@@ -48,6 +48,12 @@ def validation_problems(exc: ValidationError, root: type[BaseModel], where: str,
     lines = []
     for error in exc.errors():
         loc = tuple(error["loc"])
+        if loc[-1:] == ("[key]",):  # a map key YAML made null, a number or a boolean: no name to show in the path
+            line = line_of(*stack_key(loc[:-2])) if line_of and loc[:-2] else None
+            message = (f"{redaction.shown(error.get('input'))} is not a name; write a name such as api here "
+                       "(YAML reads null, numbers and true/false as values, not names)")
+            lines.append(problem_line(where, line, ".".join(str(p) for p in loc[:-2]), message))
+            continue
         line = line_of(*stack_key(loc)) if line_of and loc else None
         lines.append(problem_line(where, line, ".".join(str(p) for p in loc), _describe(error, root, stack_key)))
     return lines

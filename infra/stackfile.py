@@ -11,6 +11,7 @@ environment adds are resolved by the CLI only, so the offline gate does not see 
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,9 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
+        if not isinstance(key, str | int | float | bool | type(None) | datetime.date):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a list or a mapping cannot be a key; a key is a name", key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first at line {seen[key]})", key_node.start_mark

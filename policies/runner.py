@@ -40,7 +40,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from policies.guard import STACK
 from policies.pack import DEFAULT_ENFORCEMENT, POLICIES
 from policies.policy_config import PolicyConfigError, read_policy_config, resolve
-from policies.waivers import parse_waived_notes
+from policies.waivers import parse_waived_notes, parse_waivers
 
 __all__ = ["PolicyConfigError", "Violation", "evaluate", "load_policy_config"]
 
@@ -72,7 +72,12 @@ class Violation:
 def load_policy_config(path: Path | str) -> dict[str, Any]:
     """A policy config file, checked against this pack; PolicyConfigError naming the file and problem."""
     config = read_policy_config(path)
-    resolve(config, POLICIES, DEFAULT_ENFORCEMENT, where=str(path))
+    settings = resolve(config, POLICIES, DEFAULT_ENFORCEMENT, where=str(path))
+    for name, setting in settings.items():
+        try:  # a date like 2026-02-30 passes the schema's pattern: refuse it here, not when the policy runs
+            parse_waivers(setting.properties)
+        except ValueError as exc:
+            raise PolicyConfigError(f"{path}: {name}: {exc}") from None
     return config
 
 

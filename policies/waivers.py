@@ -19,6 +19,8 @@ from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
 
+from policies.redaction import shown
+
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # The JSON schema of the `waivers` property every policy accepts.
@@ -79,7 +81,8 @@ def parse_waivers(config: Mapping[str, Any]) -> tuple[Waiver, ...]:
         except ValueError:
             expires = None
         if expires is None:
-            raise ValueError(f"waivers[{i}].expires {fields['expires']!r} is not a date written YYYY-MM-DD")
+            raise ValueError(f"waivers[{i}].expires {shown(fields['expires'])} is not a date; write a real day "
+                             "as YYYY-MM-DD")
         waivers.append(Waiver(fields["resource"], fields["reason"], fields["owner"], expires))
     return tuple(waivers)
 

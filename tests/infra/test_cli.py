@@ -119,3 +119,48 @@ def test_a_metrics_field_longer_than_csv_reads_is_a_problem_line(tmp_path: Path,
     assert code == 2
     assert err == (f"{metrics}:2: not CSV the reader can take (field larger than field limit "
                    f"({csv.field_size_limit()})); stopped here\n")
+
+
+HEAD = GCP_STAGING + "  golden-path:services:\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (HEAD + "    null:\n      image: x\n",
+     ":6: services: null is not a name; write a name such as api here (YAML reads null, numbers and true/false as "
+     "values, not names)"),
+    (HEAD + "    123:\n      image: x\n", ":6: services: 123 is not a name;"),
+    (GCP_STAGING + "  golden-path:network:\n    connector:\n      ip_cidr_range: fd00::/28\n",
+     ":8: network.connector.ip_cidr_range: fd00::/28 is an IPv6 range; a connector's range is an IPv4 /28"),
+    (GCP_STAGING + "  [a, b]: 1\n", ":6: malformed YAML: a list or a mapping cannot be a key; a key is a name"),
+    (GCP_STAGING + "  pulumi:tgas: {team: web}\n", ":6: pulumi:tgas: unknown key; did you mean pulumi:tags?"),
+])
+def test_names_and_ranges_that_cannot_be_used_are_one_clear_line(tmp_path: Path, capsys, text, expected) -> None:
+    path = tmp_path / "Pulumi.staging.yaml"
+    path.write_text(text)
+    code, _, err = run(capsys, "plan", "--stack-file", str(path))
+    assert code == 2
+    assert err.startswith(f"{path}{expected}") and len(err.splitlines()) == 1
+
+
+def test_the_pulumi_clis_own_keys_are_accepted(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "Pulumi.staging.yaml"
+    shutil.copy(REPO / "Pulumi.staging.yaml", path)
+    with path.open("a") as file:
+        file.write("  pulumi:tags:\n    team: web\n  pulumi:disable-default-providers: ['*']\n")
+    code, _, err = run(capsys, "check", "--stack-file", str(path))
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("day", ["2026-13-45", "2026-02-30"])
+def test_a_waiver_date_that_is_no_day_is_bad_input(tmp_path: Path, capsys, day) -> None:
+    import json
+
+    config = json.loads((REPO / "policies" / "config" / "prod.json").read_text())
+    config["connection-budget"] = {"waivers": [{"resource": "gp-prod-pg", "reason": "load test", "owner": "team-db",
+                                                "expires": day}]}
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(config))
+    code, out, err = run(capsys, "check", "--stack", "prod", "--policy-config", str(path))
+    assert code == 2
+    assert err == (f"{path}: connection-budget: waivers[0].expires '{day}' is not a date; write a real day as "
+                   "YYYY-MM-DD\n")

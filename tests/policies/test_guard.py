@@ -161,7 +161,7 @@ def test_a_malformed_waiver_fails_closed_under_the_engine():
     args = resource_args(run_service(), {"waivers": [waiver(expires="31/12/2026")]})
     policy("cloud-run-limits").validate(args, lambda message, urn=None: reported.append(message))
     assert len(reported) == 1
-    assert "waivers[0].expires '31/12/2026' is not a date written YYYY-MM-DD" in reported[0]
+    assert "waivers[0].expires '31/12/2026' is not a date; write a real day as YYYY-MM-DD" in reported[0]
     assert "failing closed" in reported[0]
 
 
