@@ -14,6 +14,7 @@ from typing import Any
 from infra.edit_error import EditError
 from infra.naming import NAMESPACE
 from infra.yaml_scalars import MISSING, SCALAR_TYPES, read_scalar
+from policies import redaction
 
 _SEGMENT = re.compile(r'"(?P<quoted>[^"]+)"|(?P<plain>[^."\s]+)')
 
@@ -63,19 +64,21 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     """
     key, sep, raw = text.partition("=")
     key, raw = key.strip(), raw.strip()
+    echo = echo_assignment(text)
     if not sep or not key:
-        raise EditError(f"{text!r}: write KEY=VALUE, e.g. services.api.max_instances=20")
+        raise EditError(f"{echo}: write KEY=VALUE, e.g. services.api.max_instances=20")
     try:
         split_key(key)
     except EditError as exc:
-        raise EditError(f"{text!r}: {exc}") from None
+        raise EditError(f"{echo}: {exc}") from None
     if not raw:
-        raise EditError(f"{text!r}: no value after '='; an empty string is written KEY=''")
+        raise EditError(f"{echo}: no value after '='; an empty string is written KEY=''")
     if any(ord(c) < 32 and c != "\t" for c in raw):
-        raise EditError(f"{text!r}: the value holds a line break or control character; one line only")
+        raise EditError(f"{echo}: the value holds a line break or control character; one line only")
     if re.fullmatch(r"[-+]?0[0-9_]+", raw):
         octal = read_scalar(raw, flow=False)
-        raise EditError(f"{text!r}: {raw} has a leading zero, which YAML reads as octal ({octal!r}); "
+        raise EditError(f"{echo}: {redaction.shown(raw, key)} has a leading zero, which YAML reads as octal "
+                        f"({octal!r}); "
                         "write it without the zero, or quote it as text")
     value = read_scalar(raw, flow=False)
     if isinstance(value, datetime | date):
@@ -83,6 +86,16 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if not isinstance(value, SCALAR_TYPES):
         shown = "no single YAML value" if value is MISSING else "null" if value is None else \
             f"a {type(value).__name__}"
-        raise EditError(f"{text!r}: {raw!r} is {shown}; a value is a number, true/false or text "
+        raise EditError(f"{echo}: the value is {shown}; a value is a number, true/false or text "
                         "(quote text that holds ': ' or ' #', or starts with one of [ { & * ! | > ' \" %)")
     return key, value
+
+
+def echo_assignment(text: str) -> str:
+    """KEY=VALUE as a message may quote it: the value only where the redaction rule shows it."""
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not sep:
+        return redaction.shown(text.strip())
+    shown = redaction.shown(raw, key)
+    return repr(f"{key}={raw}") if shown == repr(raw) else f"{key}=({shown})"

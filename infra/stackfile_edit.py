@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from infra.settable_keys import NON_TEXT_TYPES, setting_type
 from infra.stackfile_lock import locked
 from infra.yaml_scalars import MISSING, SCALAR_TYPES, same, scalar_text
 from infra.yaml_splice import set_scalar
+from policies import redaction
 
 # The entry callers use; what is not defined here comes from the parts above.
 __all__ = ["EditError", "apply", "edit", "locked", "parse_assignment", "read_text", "unified_diff", "write_atomic"]
@@ -79,7 +81,7 @@ def apply(text: str, path: Path, assignments: dict[str, Any]) -> tuple[str, list
                             f"{parts[0].partition(':')[0]}: settings by hand")
         wanted_type = setting_type(sf, where, key, parts)
         if not isinstance(value, SCALAR_TYPES) or (isinstance(value, float) and not math.isfinite(value)):
-            raise EditError(f"{where}: {key}: {value!r} ({type(value).__name__}) cannot be written; "
+            raise EditError(f"{where}: {key}: {redaction.shown(value, key)} cannot be written; "
                             "the editor writes finite numbers, true/false and text")
         keys = config_path(parts)
         old = lookup(sf.config, keys)
@@ -109,7 +111,27 @@ def unified_diff(old_text: str, new_text: str, path: Path) -> str:
     lines = difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
                                  fromfile=f"a/{name}", tofile=f"b/{name}")
     no_newline = "\n\\ No newline at end of file\n"
-    return "".join(line if line.endswith("\n") else line + no_newline for line in lines)
+    return "".join(_redacted(line) if line.endswith("\n") else _redacted(line) + no_newline for line in lines)
+
+
+# A diff line of a block mapping entry: its key, its value and what follows (a comment, the line end).
+_DIFF_LINE = re.compile(r"^(?P<head>[-+ ]\s*(?:- )?(?P<key>[^:#'\"\s][^:#]*?):\s+)(?P<value>[^#\r\n]*?)"
+                        r"(?P<tail>\s*(?:#.*)?\r?\n?)$")
+
+
+def _redacted(line: str) -> str:
+    """A diff line with a value the redaction rule would not show (under a secret-looking key, or
+    secret-shaped) replaced by its description; every other line as it is."""
+    if line.startswith(("---", "+++", "@@")):
+        return line
+    match = _DIFF_LINE.match(line)
+    if match is None:
+        return line
+    key, value = match["key"].strip(), match["value"]
+    if value and (redaction.secret_key(key) or value.startswith(("{secure:", "secure:"))
+                  or redaction.known_secret_shape(value) or redaction.generic_secret_shape(value)):
+        return f"{match['head']}({redaction.shown(value, key)}){match['tail']}"
+    return line
 
 
 def edit(path: Path, assignments: dict[str, Any] | Callable[[str], dict[str, Any]],

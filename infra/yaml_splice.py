@@ -19,6 +19,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from infra.dotted_keys import config_path, join_key, split_key
 from infra.edit_error import EditError
 from infra.yaml_scalars import scalar_token
+from policies import redaction
 
 
 def _compose(text: str, where: str) -> Node | None:
@@ -132,7 +133,7 @@ def set_scalar(text: str, where: str, key: str, value: Any) -> str:
     def token(style: str | None, flow: bool) -> str:
         found = scalar_token(value, style, flow)
         if found is None:
-            raise EditError(f"{where}: {key}: {value!r} cannot be written as a YAML value")
+            raise EditError(f"{where}: {key}: {redaction.shown(value, key)} cannot be written as a YAML value")
         return found
 
     if root is None:  # an empty file, or only comments
@@ -152,7 +153,7 @@ def set_scalar(text: str, where: str, key: str, value: Any) -> str:
         if not isinstance(node, MappingNode):
             shown = text[node.start_mark.index : node.end_mark.index].strip() or "null"
             above = join_key(parts[: depth - 1]) or "config"
-            raise EditError(f"{where}:{line}: {key}: {above} is {shown!r} in the file, not a mapping; "
+            raise EditError(f"{where}:{line}: {key}: {above} is {redaction.shown(shown)} in the file, not a mapping; "
                             "fix it by hand first")
         flow = flow or bool(node.flow_style)
         hit = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)

@@ -64,7 +64,7 @@ def generic_secret_shape(value: str) -> str | None:
 
 
 MAX_SHOWN = 40  # longer strings are described, not shown
-PLAIN = re.compile(r"[A-Za-z0-9 ._:/@+,=-]*")  # what words, names, paths and sizes are made of
+PLAIN = re.compile(r"[A-Za-z0-9 ._:/@+,=~\[\]{}-]*")  # what words, names, paths, sizes and lists are made of
 HIDDEN = "(not shown)"
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from infra import config, metrics, stackfile_edit
 from infra.candidate import Accepted, Refused, check_candidate
+from infra.dotted_keys import echo_assignment
 from infra.exit_codes import EXIT_FAILED, EXIT_OK, BadInput
 from infra.gate import PolicyConfigs
 from infra.metrics.samples import iso
@@ -35,6 +36,7 @@ from infra.scaling.policy_limits import from_policy_config
 from infra.stackfile_edit import EditError
 from infra.stacks import stack_file
 from policies import limits
+from policies.redaction import shown
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +60,8 @@ def parse_assignments(texts: list[str]) -> dict[str, Any]:
             raise BadInput(str(exc)) from None
         key = key.removeprefix(f"{NAMESPACE}:")
         if key in assignments and assignments[key] != value:
-            raise BadInput(f"{key} is given twice ({assignments[key]!r} and {value!r}); give it once")
+            raise BadInput(f"{key} is given twice ({shown(assignments[key], key)} and {shown(value, key)}); "
+                           "give it once")
         assignments[key] = value
     return assignments
 
@@ -75,7 +78,7 @@ def scale_set(path: Path, texts: list[str], *, dry_run: bool = False, force: boo
         print(f"{path}: nothing to change; {', '.join(assignments)} already "
               f"{'has' if len(assignments) == 1 else 'have'} the value given")
         return EXIT_OK
-    asked = " ".join(texts)
+    asked = " ".join(echo_assignment(text) for text in texts)
     if dry_run:
         return _dry_run(path, text, new_text, force, asked, PolicyConfigs())
     return _write(path, lambda _: assignments, force, asked, PolicyConfigs())

@@ -164,3 +164,22 @@ def test_a_waiver_date_that_is_no_day_is_bad_input(tmp_path: Path, capsys, day) 
     assert code == 2
     assert err == (f"{path}: connection-budget: waivers[0].expires '{day}' is not a date; write a real day as "
                    "YYYY-MM-DD\n")
+
+
+def test_scale_set_never_shows_a_value_under_a_secret_looking_key(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "Pulumi.staging.yaml"
+    shutil.copy(REPO / "Pulumi.staging.yaml", path)
+    before = path.read_bytes()
+    for argv in (["--dry-run", f"services.api.env.API_TOKEN={SECRET}"],
+                 [f"services.api.env.API_TOKEN={SECRET}"],
+                 [f"services.api.env.API_TOKEN={SECRET}", "services.api.env.API_TOKEN=other"],
+                 [f"services.api.env.LOG_LEVEL={SECRET}", "--dry-run"],  # secret-shaped under a plain key
+                 [SECRET]):
+        code, out, err = run(capsys, "scale", "set", "--stack-file", str(path), *argv)
+        assert code in (1, 2)
+        assert SECRET not in out + err
+        assert "Traceback" not in err
+    assert path.read_bytes() == before  # every one refused: the file is as it was
+    code, out, _ = run(capsys, "scale", "set", "--stack-file", str(path), "--dry-run",
+                       f"services.api.env.API_TOKEN={SECRET}")
+    assert "+        API_TOKEN: (a 28-character string (not shown): API_TOKEN names a secret)\n" in out
