@@ -10,8 +10,8 @@ and limit is what README.md's config reference shows (infra/config_reference.py)
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -120,7 +120,11 @@ class Connector(_Model):
         try:
             net = ipaddress.ip_network(v)
         except ValueError:
-            raise ValueError(f"{shown(v)} is not a CIDR range such as 10.8.0.0/28") from None
+            try:  # an address inside the range rather than the range's own first address
+                inside = ipaddress.ip_network(v, strict=False)
+            except ValueError:
+                raise ValueError(f"{shown(v)} is not a CIDR range such as 10.8.0.0/28") from None
+            raise ValueError(f"{v} is an address, not a range's first one; the range is {inside}") from None
         if net.version != 4:
             raise ValueError(f"{v} is an IPv6 range; a connector's range is an IPv4 /{limits.CONNECTOR_PREFIX_LENGTH} "
                              f"such as 10.8.0.0/28 ({limits.CONNECTOR_SUBNET_DOCS})")
@@ -264,17 +268,14 @@ class Service(_Model):
     @classmethod
     def _env_scalars(cls, v: Any) -> Any:
         # YAML writes WORKERS: 4 as a number; the container sees a string either way.
-        if isinstance(v, dict):
-            return {k: (str(x).lower() if isinstance(x, bool) else str(x))
-                    if isinstance(x, int | float) else x for k, x in v.items()}
-        return v
+        return {k: _env_text(x) for k, x in v.items()} if isinstance(v, dict) else v
 
     @field_validator("env", "secrets")
     @classmethod
     def _env_names(cls, v: dict[str, Any]) -> dict[str, Any]:
         for name in v:
             if not ENV_NAME.match(name):
-                raise ValueError(f"{name!r} is not an environment variable name (letters, digits, _)")
+                raise ValueError(f"{shown(name)} is not an environment variable name (letters, digits, _)")
         return v
 
     @field_validator("secrets")
@@ -282,9 +283,9 @@ class Service(_Model):
     def _secret_refs(cls, v: dict[str, str]) -> dict[str, str]:
         for name, ref in v.items():
             if not SECRET_REF.match(ref):
-                raise ValueError(f"{name}: not a Secret Manager secret id (optionally :version), such as "
-                                 "api-stripe-key or api-stripe-key:3; put the value in Secret Manager, "
-                                 "never in the stack file")
+                raise ValueError(f"{config_errors.key_text(name)}: not a Secret Manager secret id (optionally "
+                                 ":version), such as api-stripe-key or api-stripe-key:3; put the value in Secret "
+                                 "Manager, never in the stack file")
         return v
 
     @field_validator("image")
@@ -336,6 +337,17 @@ class Service(_Model):
             return database_pool
         overrides = {k: v for k, v in self.pool.model_dump().items() if v is not None}
         return database_pool.model_copy(update=overrides)
+
+
+def _env_text(value: Any) -> Any:
+    """An env value written as a number or a boolean, as the container gets it: the text the program under the
+    engine has (true, 4, and 1 for 1.0). NaN and infinities stay numbers, to be refused: the Pulumi CLI cannot
+    hand them over at all."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) and math.isfinite(value):
+        return str(pulumi_config.as_handed(value))
+    return value
 
 
 # The metrics readers look back this far (Cloud Monitoring queries, infra/metrics/gcp_source.py): a longer
@@ -435,15 +447,18 @@ def stack_key(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return (PROVIDER_KEYS.get(head, f"{NAMESPACE}:{head}"), *rest)
 
 
-def _raw_from_config_map(config: dict[str, Any], stack: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Split a namespaced config map into model input, plus (key as written, problem) found on the way."""
+def _raw_from_config_map(config: dict[Any, Any], stack: str) -> tuple[dict[str, Any], list[tuple[Any, str]]]:
+    """Split a namespaced config map into model input, plus (key, problem) found on the way."""
     raw: dict[str, Any] = {"stack": stack}
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[Any, str]] = []
     provider_fields = {key: field for field, key in PROVIDER_KEYS.items()}
     for key, value in config.items():
         namespace, _, name = str(key).partition(":")
-        if not name:
-            problems.append((key, f"config keys are namespaced; write it as {NAMESPACE}:{key}"))
+        if not isinstance(key, str):  # the Pulumi CLI refuses it too: its config keys are text
+            problems.append((key, f"is not a name; a config key is text such as {NAMESPACE}:environment "
+                                  "(YAML reads null, numbers and true/false as values, not names)"))
+        elif not name:
+            problems.append((key, f"config keys are namespaced; write it as {NAMESPACE}:{config_errors.key_text(key)}"))
         elif namespace == NAMESPACE:
             if name in CONFIG_KEYS:
                 raw[name] = value
@@ -461,16 +476,18 @@ def _raw_from_config_map(config: dict[str, Any], stack: str) -> tuple[dict[str, 
     return raw, problems
 
 
-def _validate(config: dict[str, Any], stack: str, where: str,
-              line_of: Callable[..., int | None] | None) -> StackConfig:
-    """Build the model; every problem, key or value, becomes one FILE:LINE: key: message line."""
+def _validate(config: dict[str, Any], stack: str, where: str, sf: stackfile.StackFile | None) -> StackConfig:
+    """Build the model; every problem, key or value, becomes one FILE:LINE: key: message line (the stack file,
+    where there is one, gives the lines and the keys as written)."""
     raw, key_problems = _raw_from_config_map(config, stack)
-    problems = [config_errors.problem_line(where, line_of(key) if line_of else None, key, message)
+    problems = [config_errors.problem_line(where, sf.line_of(key) if sf else None,
+                                           config_errors.key_text(key, sf.written(key) if sf else None), message)
                 for key, message in key_problems]
     try:
         cfg = StackConfig.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(config_errors.validation_problems(exc, StackConfig, where, stack_key, line_of))
+        problems.extend(config_errors.validation_problems(exc, StackConfig, where, stack_key,
+                                                          sf.line_of if sf else None, sf.written if sf else None))
         cfg = None
     if problems:
         raise ConfigError(problems)
@@ -489,7 +506,7 @@ def read_stack_file(path: Path, text: str | None = None) -> stackfile.StackFile:
 
 def from_stack_file(sf: stackfile.StackFile) -> StackConfig:
     """The model of a parsed stack file; its secure values are secrets never decrypted."""
-    return _validate(pulumi_config.undecrypted(sf.config), sf.stack, str(sf.path), sf.line_of)
+    return _validate(pulumi_config.undecrypted(sf.config), sf.stack, str(sf.path), sf)
 
 
 def load(path: Path, text: str | None = None) -> StackConfig:
@@ -513,7 +530,7 @@ def from_pulumi() -> StackConfig:
     given = {key: runtime_config.get_config(key) for key in keys}
     secret = {key for key in keys if runtime_config.is_config_secret(key)}
     config = pulumi_config.from_pulumi_config(given, secret, sf.config if sf else {})
-    return _validate(config, stack, _shown(path), sf.line_of if sf else None)
+    return _validate(config, stack, _shown(path), sf)
 
 
 def _shown(path: Path) -> str:

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from infra import config
+from infra.config_errors import bounds, field_limit
 from infra.stacks import REPO_ROOT
 from policies import limits
 
@@ -55,29 +55,6 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def _limit(info: FieldInfo) -> limits.Range | limits.Choice | None:
-    checks = (getattr(item, "func", None) for item in info.metadata)
-    return next((check.limit for check in checks if isinstance(check, config.Allowed)), None)
-
-
-def _bounds(info: FieldInfo) -> str:
-    """A field's ge/gt/le/lt constraints in words: "1 to 65535", "above 0, at most 1"."""
-    words: dict[str, str] = {}
-    for item in info.metadata:
-        if isinstance(item, annotated_types.Ge):
-            words["low"] = f"at least {limits.fmt(item.ge)}"
-        elif isinstance(item, annotated_types.Gt):
-            words["low"] = f"above {limits.fmt(item.gt)}"
-        elif isinstance(item, annotated_types.Le):
-            words["high"] = f"at most {limits.fmt(item.le)}"
-        elif isinstance(item, annotated_types.Lt):
-            words["high"] = f"below {limits.fmt(item.lt)}"
-    low, high = words.get("low", ""), words.get("high", "")
-    if low.startswith("at least") and high.startswith("at most"):
-        return f"{low.removeprefix('at least ')} to {high.removeprefix('at most ')}"
-    return ", ".join(w for w in (low, high) if w)
-
-
 def _kind(annotation: Any) -> str:
     """What a value of this type is, in words."""
     if annotation == config.Text:
@@ -88,7 +65,7 @@ def _kind(annotation: Any) -> str:
 
 
 def _allowed(info: FieldInfo, annotation: Any) -> str:
-    limit = _limit(info)
+    limit = field_limit(info)
     if limit is not None:
         values = limit.allowed() if isinstance(limit, limits.Range) else ", ".join(f"`{v}`" for v in limit.values)
         return f"{values} ([{limit.what}]({limit.source}))"
@@ -98,8 +75,8 @@ def _allowed(info: FieldInfo, annotation: Any) -> str:
         return f"{extra['allowed']}{source}"
     if typing.get_origin(annotation) is dict:
         return f"a map of NAME: {_kind(typing.get_args(annotation)[1])}"
-    bounds = _bounds(info)
-    return f"{_kind(annotation)}, {bounds}" if bounds else _kind(annotation)
+    words = bounds(info)
+    return f"{_kind(annotation)}, {words}" if words else _kind(annotation)
 
 
 def _default(info: FieldInfo) -> str:

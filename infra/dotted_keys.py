@@ -8,12 +8,12 @@ scaling.last_scaled."network.connector".
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Any
 
 from infra.edit_error import EditError
 from infra.naming import NAMESPACE
 from infra.yaml_scalars import MISSING, SCALAR_TYPES, read_scalar
+from infra.yaml_v3_scalars import timestamp
 from policies import redaction
 
 _SEGMENT = re.compile(r'"(?P<quoted>[^"]+)"|(?P<plain>[^."\s]+)')
@@ -81,7 +81,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
                         f"({octal!r}); "
                         "write it without the zero, or quote it as text")
     value = read_scalar(raw, flow=False)
-    if isinstance(value, datetime | date):
+    if timestamp(raw) is not None:  # the reader gives Pulumi's text for it (infra/yaml_v3_scalars.py)
         value = raw
     if not isinstance(value, SCALAR_TYPES):
         shown = "no single YAML value" if value is MISSING else "null" if value is None else \

@@ -48,6 +48,20 @@ class SecretValue:
 
 
 UNDECRYPTED = SecretValue(contract.UNDECRYPTED_SECRET)
+# The CLI hands config over as JSON, and Go's encoding/json (floatEncoder) writes a whole float below 1e21
+# without a fraction or an exponent: the program reads `1.0` as the integer 1.
+JSON_WHOLE_FLOAT_BELOW = 1e21
+
+
+def as_handed(value: Any) -> Any:
+    """A config value with its numbers as the program under the engine gets them: 1.0 as 1, 1.5 as 1.5."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < JSON_WHOLE_FLOAT_BELOW:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: as_handed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_handed(v) for v in value]
+    return value
 
 
 def is_secure(value: Any) -> bool:
@@ -87,8 +101,9 @@ def secret_keys(config: Mapping[str, Any]) -> list[str]:
 
 def to_pulumi_config(config: Mapping[str, Any]) -> dict[str, str]:
     """A stack file's config map as the CLI hands it to a program: every key as text, structured values
-    JSON-encoded, a secure value as its plaintext, which offline is never known (UNDECRYPTED_SECRET)."""
-    plain = {key: _replace_secure(value, contract.UNDECRYPTED_SECRET) for key, value in config.items()}
+    JSON-encoded (numbers as Go writes them), a secure value as its plaintext, which offline is never known
+    (UNDECRYPTED_SECRET)."""
+    plain = {key: as_handed(_replace_secure(value, contract.UNDECRYPTED_SECRET)) for key, value in config.items()}
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in plain.items()}
 
 

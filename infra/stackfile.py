@@ -11,7 +11,7 @@ environment adds are resolved by the CLI only, so the offline gate does not see 
 
 from __future__ import annotations
 
-import datetime
+import base64
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,9 @@ from typing import Any
 
 import yaml
 
+from infra import yaml_v3_scalars
 from infra.regular_file import UnreadableFile, read_regular_file
+from policies.redaction import shown
 
 _FILE_NAME = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
 
@@ -33,8 +35,10 @@ MAX_STACK_FILE_BYTES = 32 * 1024 * 1024
 # ends in a RecursionError or, deeper, a crash of the C parser; 100 is far above any real stack file.
 MAX_NESTING = 100
 # go-yaml v3 (what the Pulumi CLI reads stack files with) refuses "excessive aliasing": more than 100
-# aliases, more than 1000 nodes decoded, and aliases above a share of the decoded nodes that falls from
-# 99% (up to 400,000 nodes) to 10% (from 4,000,000). Source: go-yaml/yaml v3, decode.go, allowedAliasRatio.
+# nodes decoded through aliases, more than 1000 nodes decoded, and aliased nodes above a share of them that
+# falls from 99% (up to 400,000 nodes) to 10% (from 4,000,000). Source: go-yaml/yaml v3, decode.go,
+# `unmarshal` and allowedAliasRatio. What it lets through expands to at most 4,000,000 values, or past that
+# to 1.12 times the file's own, so whatever walks the values afterwards (secrets, validation) stays bounded.
 ALIAS_MIN_ALIASES, ALIAS_MIN_NODES = 100, 1000
 ALIAS_RATIO_SPAN = ((400_000, 0.99), (4_000_000, 0.10))
 
@@ -52,58 +56,79 @@ def stack_name(path: Path) -> str:
 
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml, read the way Pulumi reads stack files: YAML 1.2 booleans, no duplicate keys."""
+    """libyaml, with scalars typed as the Pulumi CLI types them (infra/yaml_v3_scalars.py), no duplicate keys."""
 
 
-# Plain scalars are typed as go-yaml v3 types them (resolve.go), not as YAML 1.1 does: booleans are only
-# true/false; no base-60 numbers (`1:20` is text); integers as Go's ParseInt with base 0 after dropping
-# underscores (0x, 0o, 0b and a leading 0 for octal: `010` is 8); floats like 1.5, 1e3, .5, .inf, .nan.
-_BOOL, _INT, _FLOAT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_GO_INT = re.compile(r"^[-+]?(?:0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$")
-_GO_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_TAG = "tag:yaml.org,2002:"
+_MERGE = _TAG + "merge"
+_PLAIN_NUMBER = "tag:golden-path:plain-number"  # a plain scalar go-yaml v3 may read as a number or a time
+# Of YAML 1.1's resolvers only null and the merge key `<<` are go-yaml v3's too (its resolve table); the
+# rest (1.1 booleans, base-60 numbers, `=`) would type text that the Pulumi CLI reads as text.
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    first: [(tag, rx) for tag, rx in resolvers if tag in (_TAG + "null", _MERGE)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Loader.add_implicit_resolver(_INT, _GO_INT, list("-+0123456789"))
-_Loader.add_implicit_resolver(_FLOAT, _GO_FLOAT, list("-+0123456789."))
+_Loader.add_implicit_resolver(_TAG + "bool", re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z"), list("tTfF"))
+_Loader.add_implicit_resolver(_PLAIN_NUMBER, re.compile(""), list(yaml_v3_scalars.NUMBER_STARTS))
 
 
-def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    text = loader.construct_scalar(node).replace("_", "")
-    sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))
-    base = {"0b": 2, "0B": 2, "0o": 8, "0O": 8, "0x": 16, "0X": 16}.get(digits[:2])
-    if base:
-        return sign * int(digits[2:], base)
-    return sign * int(digits, 8 if digits.startswith("0") and len(digits) > 1 else 10)
+def _problem(node: yaml.Node, message: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
-def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
-    text = loader.construct_scalar(node).replace("_", "")
-    return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))  # Python spells them inf, nan
+def _construct_plain_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    return yaml_v3_scalars.plain_number(loader.construct_scalar(node))
 
 
-_Loader.add_constructor(_INT, _construct_int)
-_Loader.add_constructor(_FLOAT, _construct_float)
+def _construct_tagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """!!int, !!float, !!bool, !!null, !!timestamp (and the plain null and booleans): as go-yaml v3 reads them."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise _problem(node, f"a value tagged !!{node.tag.removeprefix(_TAG)} is one value, not a list or mapping")
+    try:
+        return yaml_v3_scalars.tagged(node.tag.removeprefix(_TAG), loader.construct_scalar(node))
+    except yaml_v3_scalars.TagMismatch as exc:
+        raise _problem(node, str(exc)) from None
+
+
+def _construct_binary(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    """!!binary: go-yaml v3 decodes the base64 into the text it holds."""
+    try:
+        return base64.b64decode("".join(loader.construct_scalar(node).split()), validate=True).decode("utf-8")
+    except (ValueError, TypeError, yaml.YAMLError):
+        raise _problem(node, "a !!binary value here must be base64 of UTF-8 text") from None
+
+
+def _construct_by_kind(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """Any other tag (!local, !!set, !!omap, ...): go-yaml v3 reads the node as if it were untagged."""
+    if isinstance(node, yaml.MappingNode):
+        return _construct_mapping(loader, node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == _MERGE:
+            continue  # `<<: *defaults`, which construct_mapping merges as go-yaml v3 does (own keys win)
         key = loader.construct_object(key_node)
-        if not isinstance(key, str | int | float | bool | type(None) | datetime.date):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a list or a mapping cannot be a key; a key is a name", key_node.start_mark)
+        if isinstance(key, list | dict):  # go-yaml v3: "invalid map key"
+            raise _problem(key_node, "a list or a mapping cannot be a key; a key is a name")
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key]})", key_node.start_mark
-            )
+            raise _problem(key_node, f"duplicate key {shown(key)} (first at line {seen[key]})")
         seen[key] = key_node.start_mark.line + 1
     return loader.construct_mapping(node, deep=True)
 
 
+_Loader.add_constructor(_PLAIN_NUMBER, _construct_plain_number)
+for _tag in yaml_v3_scalars.TAGS:
+    _Loader.add_constructor(_TAG + _tag, _construct_tagged)
+_Loader.add_constructor(_TAG + "binary", _construct_binary)
+for _tag in ("set", "omap", "pairs"):
+    _Loader.add_constructor(_TAG + _tag, _construct_by_kind)
+_Loader.add_constructor(None, _construct_by_kind)
+_Loader.add_constructor(_MERGE, _construct_by_kind)  # `<<` as a value, not a key, is the text "<<"
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
@@ -113,34 +138,65 @@ class StackFile:
     text: str
     config: dict[str, Any]  # the file's `config:` map, keys as written ("golden-path:services")
     _nodes: list[yaml.Node] = field(default_factory=list, repr=False, compare=False)
+    # id of a mapping node -> its keys by what they read as: one look-up a key, so reporting every one of
+    # many problems stays linear
+    _keys: dict[int, dict[tuple[type, Any], tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @property
     def stack(self) -> str:
         return stack_name(self.path)
 
-    def line_of(self, *keys: str | int) -> int | None:
+    def line_of(self, *keys: Any) -> int | None:
         """Line of config key path keys (e.g. "golden-path:services", "api", "max_instances").
 
         Where the full path is absent (a missing key), the line of its deepest present parent.
         """
+        return self._find(keys)[0]
+
+    def written(self, *keys: Any) -> str | None:
+        """The last of config key path keys as the file writes it (`~` for None, `0x10` for 16), if present."""
+        _, key_node = self._find(keys)
+        return key_node.value if key_node is not None else None
+
+    def _find(self, keys: tuple[Any, ...]) -> tuple[int | None, yaml.Node | None]:
+        """The line of the deepest key of the path present, and the node of the last key if all are."""
         if not self._nodes:
             self._nodes.append(yaml.compose(self.text, Loader=_Loader))
         node = self._nodes[0]
-        line = None
+        line, key_node = None, None
         for key in ("config", *keys):
-            if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            key_node = None
+            if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
                 node = node.value[key]
                 line = node.start_mark.line + 1
                 continue
             if not isinstance(node, yaml.MappingNode):
                 break
-            for key_node, value_node in node.value:
-                if key_node.value == str(key):
-                    node, line = value_node, key_node.start_mark.line + 1
-                    break
-            else:
+            if id(node) not in self._keys:
+                self._keys[id(node)] = _keys_of(node)
+            key_node, node = self._keys[id(node)].get((type(key), key), (None, node))
+            if key_node is None:
                 break
-        return line
+            line = key_node.start_mark.line + 1
+        return line, key_node
+
+
+def _keys_of(node: yaml.MappingNode) -> dict[tuple[type, Any], tuple[yaml.Node, yaml.Node]]:
+    """A mapping node's (key, value) nodes by what each key reads as (1 from `1` or `0x1`, None from `~`), and
+    by its text as written; the first of equal keys wins."""
+    keys = {}
+    for key_node, value_node in reversed(node.value):
+        if isinstance(key_node, yaml.ScalarNode):
+            tag = key_node.tag.removeprefix(_TAG)
+            if key_node.tag == _PLAIN_NUMBER:
+                value = yaml_v3_scalars.plain_number(key_node.value)
+            elif tag in yaml_v3_scalars.TAGS:
+                value = yaml_v3_scalars.tagged(tag, key_node.value)
+            else:
+                value = key_node.value
+            keys[(str, key_node.value)] = keys[(type(value), value)] = (key_node, value_node)
+    return keys
 
 
 def read_text(path: Path) -> str:
@@ -166,44 +222,48 @@ def allowed_alias_ratio(nodes: int) -> float:
 def _check_shape(path: Path, text: str) -> None:
     """Refuse nesting beyond MAX_NESTING and aliasing go-yaml v3 refuses, before anything is built.
 
-    The event stream is read without building anything (libyaml's parser keeps its own stack); each
-    anchored node's expanded size is remembered, so an alias costs what it would expand to without
-    being expanded. Skipped when the text can neither nest that deep nor hold an alias.
+    The event stream is read without building anything (libyaml's parser keeps its own stack). Nodes are
+    counted as go-yaml v3 decodes them (decode.go, `unmarshal`): each node once, and an alias as itself
+    plus every node of its anchor's expansion, all of which count as aliased. Each anchor's expanded
+    size is remembered, so an alias costs what it would expand to without being expanded. Skipped when
+    the text can neither nest that deep nor hold an alias.
     """
     longest = max(map(len, text.splitlines()), default=0)
     if "*" not in text and text.count("[") + text.count("{") < MAX_NESTING and longest < MAX_NESTING:
         return
-    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, aliases) it expands to
-    frames: list[list] = [[None, 0, 0]]  # [anchor, nodes, aliases] of each open collection
+    expanded: dict[str, int] = {}  # anchor -> the nodes its expansion decodes
+    frames: list[list] = [[None, 0]]  # [anchor, nodes decoded so far] of each open collection
+    nodes = aliased = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                nodes, aliases = sizes.get(event.anchor, (1, 0))
-                frames[-1][1] += nodes
-                frames[-1][2] += aliases + 1
-            elif isinstance(event, yaml.ScalarEvent):
-                frames[-1][1] += 1
-                if event.anchor:
-                    sizes[event.anchor] = (1, 0)
-            elif isinstance(event, yaml.CollectionStartEvent):
-                frames.append([event.anchor, 1, 0])
-                if len(frames) - 1 > MAX_NESTING:
-                    line = event.start_mark.line + 1
-                    raise StackFileError(f"{path}:{line}: nested deeper than {MAX_NESTING} levels; "
-                                         "a stack file nests a few")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                anchor, nodes, aliases = frames.pop()
+            if isinstance(event, yaml.CollectionEndEvent):
+                anchor, size = frames.pop()
+                frames[-1][1] += size
                 if anchor:
-                    sizes[anchor] = (nodes, aliases)
-                frames[-1][1] += nodes
-                frames[-1][2] += aliases
+                    expanded[anchor] = size
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                size = expanded.get(event.anchor, 1)
+                decoded, aliased = 1 + size, aliased + size
+            elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent | yaml.DocumentStartEvent):
+                decoded = 1  # go-yaml decodes the document node too
             else:
                 continue
-            nodes, aliases = frames[0][1] + sum(f[1] for f in frames[1:]), sum(f[2] for f in frames)
-            if aliases > ALIAS_MIN_ALIASES and nodes > ALIAS_MIN_NODES and aliases / nodes > allowed_alias_ratio(nodes):
-                line = event.start_mark.line + 1
-                raise StackFileError(f"{path}:{line}: excessive aliasing: {aliases} aliases expand to {nodes} "
-                                     "values (the Pulumi CLI's YAML reader refuses it too)")
+            nodes += decoded
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append([event.anchor, 1])
+                if len(frames) - 1 > MAX_NESTING:
+                    raise StackFileError(f"{path}:{event.start_mark.line + 1}: nested deeper than {MAX_NESTING} "
+                                         "levels; a stack file nests a few")
+            else:
+                frames[-1][1] += decoded
+                if isinstance(event, yaml.ScalarEvent) and event.anchor:
+                    expanded[event.anchor] = 1
+            # go-yaml checks at every node it decodes, so a file is refused where its aliasing tips over
+            if aliased > ALIAS_MIN_ALIASES and nodes > ALIAS_MIN_NODES and aliased / nodes > allowed_alias_ratio(nodes):
+                raise StackFileError(f"{path}:{event.start_mark.line + 1}: excessive aliasing: aliases expand to "
+                                     f"{aliased} of {nodes} values, more than the {allowed_alias_ratio(nodes):.0%} "
+                                     "the Pulumi CLI's YAML reader (go-yaml v3) allows")
     except yaml.YAMLError:
         return  # malformed YAML: the reader says where, with its own message
 

@@ -25,14 +25,18 @@ NOT_SECRET_LAST_WORDS = frozenset({"ID", "IDS", "NAME", "FILE", "PATH", "URL", "
 BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
 KNOWN_SECRET_SHAPES = (  # formats no generated password takes, so they fail everywhere
     ("a PEM private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("a JSON Web Token", re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+")),
+    # eyJ<5+>.<5+>.<1+>, tried once per run of token characters (from the run's first eyJ), so that a long
+    # value is scanned in linear time: tried at every eyJ, a megabyte of them took minutes
+    ("a JSON Web Token", re.compile(r"(?<![A-Za-z0-9_-])(?:(?!eyJ)[A-Za-z0-9_-])*+eyJ[A-Za-z0-9_-]{5,}+\."
+                                    r"[A-Za-z0-9_-]{5,}+\.[A-Za-z0-9_-]")),
     ("a Stripe secret key", re.compile(r"\b[sr]k_(live|test)_[0-9A-Za-z]{10,}")),
     ("an AWS access key", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
     ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
 )
-CREDENTIAL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")
+# scheme://user:password@, the scheme tried once per run of scheme characters (linear, as above)
+CREDENTIAL_URL = re.compile(r"(?<![A-Za-z0-9+.-])[0-9+.-]*+[A-Za-z][A-Za-z0-9+.-]*+://[^/\s:@]++:[^/\s@]++@")
 TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
 
 

@@ -160,3 +160,112 @@ def test_control_characters_are_bad_input_not_a_crash(write_stack) -> None:
     path = write_stack("config:\n  golden-path:environment: local\x07\n")
     (problem,) = problems(path)
     assert problem.startswith(f"{path}: malformed YAML:") and "#x0007" in problem
+
+
+SERVICE = GCP_STAGING + "  golden-path:services:\n    api:\n      image: app:1\n"
+SECRET = "sk_live_" + "Zq7RkP3mWx9TbN2vLc8H"  # shaped like a Stripe secret key
+
+
+@pytest.mark.parametrize(("section", "problem"), [
+    (SERVICE + "      cpu: .nan\n", ":9: services.api.cpu: nan is not a finite number (Cloud Run's cpu per instance is "
+                                    "0.08 to 8, https://cloud.google.com/run/docs/configuring/services/cpu)"),
+    (SERVICE + "      max_instances: -.inf\n",
+     ":9: services.api.max_instances: -inf is not a finite number (Cloud Run's max instances per service at the "
+     "default regional quota is 1 to 1000"),
+    (GCP_STAGING + "  golden-path:database:\n    pool:\n      size: .inf\n",
+     ":8: database.pool.size: inf is not a finite number; it must be at least 1"),
+    (GCP_STAGING + "  golden-path:scaling:\n    step: .NaN\n",
+     ":7: scaling.step: nan is not a finite number; it must be above 1, at most 100"),
+    (SERVICE + "      env:\n        RATIO: .inf\n", ":10: services.api.env.RATIO: inf is not a finite number"),
+])
+def test_nan_and_infinities_are_refused_with_the_key_and_what_is_allowed(write_stack, section: str,
+                                                                         problem: str) -> None:
+    path = write_stack(section)
+    (found,) = problems(path)
+    assert found.startswith(f"{path}{problem}")
+
+
+def test_env_numbers_reach_the_container_as_the_program_under_the_engine_has_them(write_stack, monkeypatch) -> None:
+    import pulumi
+
+    path = write_stack(SERVICE + "      env:\n        WORKERS: 4\n        RATIO: 1.0\n        HALF: 0.5\n"
+                                 "        DEBUG: true\n        SINCE: 2026-11-22\n", name="env")
+    expected = {"WORKERS": "4", "RATIO": "1", "HALF": "0.5", "DEBUG": "true", "SINCE": "2026-11-22 00:00:00 +0000 UTC"}
+    assert config.load(path).services["api"].env == expected
+    monkeypatch.chdir(path.parent)
+    monkeypatch.setattr(pulumi, "get_stack", lambda: "env")
+    monkeypatch.setattr(pulumi, "get_root_directory", lambda: str(path.parent))
+    runtime_config.set_all_config(pulumi_config.to_pulumi_config(stackfile.read(path).config), [])
+    try:
+        assert config.from_pulumi().services["api"].env == expected
+    finally:
+        runtime_config.set_all_config({}, [])
+
+
+def test_the_pulumi_clis_own_keys_are_accepted_and_others_in_its_namespace_named(write_stack) -> None:
+    path = write_stack(GCP_STAGING + "  pulumi:tags: {team: web}\n  pulumi:disable-default-providers: ['*']\n"
+                                     "  pulumi:autonaming: {mode: default}\n  pulumi:template: https://x/y\n")
+    assert config.load(path).stack == "test"
+    path = write_stack(GCP_STAGING + "  pulumi:tag: {team: web}\n")
+    assert problems(path) == [f"{path}:6: pulumi:tag: unknown key; did you mean pulumi:tags? (the keys the Pulumi "
+                              "CLI reads in its own namespace)"]
+
+
+@pytest.mark.parametrize(("key", "written"), [("~", "~"), ("null", "null"), ("12", "12"), ("True", "True")])
+def test_a_config_key_that_is_no_text_is_named_as_written(write_stack, key: str, written: str) -> None:
+    path = write_stack(GCP_STAGING + f"  {key}: x\n")
+    assert problems(path) == [f"{path}:6: {written}: is not a name; a config key is text such as "
+                              "golden-path:environment (YAML reads null, numbers and true/false as values, not names)"]
+
+
+@pytest.mark.parametrize("text", [
+    SERVICE + f"      max_instances: {SECRET}\n",
+    SERVICE + f"      cpu: {SECRET}\n",
+    SERVICE + f"      memory: {SECRET}\n",
+    SERVICE + f"      health_path: {SECRET}\n",
+    SERVICE + f"      env: [{SECRET}]\n",
+    SERVICE + f"      env:\n        X:\n          secure: {SECRET}\n          other: 1\n",
+    SERVICE + f"      max_instances:\n        secure: v1:{SECRET}\n",
+    SERVICE + f"      websocket: {SECRET}\n",
+    SERVICE + f"      env:\n        {SECRET}-x: 1\n      secrets:\n        {SECRET}: 'not an id'\n",
+    SERVICE.replace("image: app:1", f"image: {SECRET} 1"),
+    GCP_STAGING.replace("environment: staging", f"environment: {SECRET}"),
+    GCP_STAGING + f"  golden-path:redis:\n    tier: {SECRET}\n",
+    GCP_STAGING + f"  golden-path:database:\n    tier: {SECRET}\n    version: {SECRET}\n    availability: {SECRET}\n",
+    GCP_STAGING + f"  golden-path:network:\n    connector:\n      machine_type: {SECRET}\n"
+                  f"      ip_cidr_range: {SECRET}\n",
+    GCP_STAGING + f"  golden-path:scaling:\n    last_scaled: {{api: [{SECRET}]}}\n",
+    GCP_STAGING + f"  {SECRET}: 1\n  {SECRET}x:y: 1\n  golden-path:{SECRET}: 1\n",
+    GCP_STAGING + f"  golden-path:services:\n    {SECRET}: {{image: x}}\n",
+])
+def test_a_secret_pasted_anywhere_is_never_repeated(write_stack, text: str) -> None:
+    path = write_stack(text)
+    found = problems(path)
+    assert found and all(line.startswith(f"{path}:") and SECRET not in line for line in found)
+
+
+@pytest.mark.parametrize(("cidr", "problem"), [
+    ("fd00::/28", "fd00::/28 is an IPv6 range; a connector's range is an IPv4 /28 such as 10.8.0.0/28"),
+    ("10.8.0.0/24", "10.8.0.0/24 is a /24; a connector needs a dedicated /28"),
+    ("10.8.0.1/28", "10.8.0.1/28 is an address, not a range's first one; the range is 10.8.0.0/28"),
+    ("10.8.0.0", "10.8.0.0 is a /32; a connector needs a dedicated /28"),
+])
+def test_a_connector_range_is_an_ipv4_slash_28(write_stack, cidr: str, problem: str) -> None:
+    path = write_stack(GCP_STAGING + f"  golden-path:network:\n    connector:\n      ip_cidr_range: {cidr}\n")
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:8: network.connector.ip_cidr_range: {problem}")
+
+
+def test_a_cooldown_beyond_the_metrics_window_is_refused(write_stack) -> None:
+    path = write_stack(GCP_STAGING + "  golden-path:scaling:\n    cooldown_s: 99999999999999\n")
+    assert problems(path) == [f"{path}:7: scaling.cooldown_s: 99999999999999 is out of range; it must be at most "
+                              f"{config.METRICS_WINDOW_S}"]
+
+
+def test_each_of_many_problems_is_its_own_line_at_its_own_line(write_stack) -> None:
+    services = "".join(f"    s{n}x:\n      image: ''\n" for n in range(3000))
+    path = write_stack(GCP_STAGING + "  golden-path:services:\n" + services)
+    found = problems(path)
+    assert len(found) == 3000
+    assert found[0] == f"{path}:8: services.s0x.image: '' is not a container image reference"
+    assert found[-1] == f"{path}:{7 + 2 * 3000 - 1}: services.s2999x.image: '' is not a container image reference"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from infra.config_errors import ConfigError, problem_line, unknown_key, validation_problems
+from infra.config_errors import ConfigError, bounds, key_text, problem_line, unknown_key, validation_problems
 from infra.pulumi_config import UNDECRYPTED
 
 
@@ -15,10 +15,11 @@ class Inner(BaseModel):
 
 
 class Root(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     name: str
     inner: Inner = Inner()
     items: dict[str, Inner] = {}
+    ratio: float = Field(0.5, gt=0, le=1)
 
 
 def stack_key(loc: tuple) -> tuple:
@@ -26,10 +27,12 @@ def stack_key(loc: tuple) -> tuple:
 
 
 def problems(data: dict) -> list[str]:
-    lines = {("ns:inner", "size"): 7, ("ns:items", "a", "sise"): 9, ("ns:name",): 3}
+    lines = {("ns:inner", "size"): 7, ("ns:items", "a", "sise"): 9, ("ns:name",): 3, ("ns:items", None): 8}
+    written = {("ns:items", None): "~", ("ns:items", 16): "0x10"}
     with pytest.raises(ValidationError) as raised:
         Root.model_validate(data)
-    return validation_problems(raised.value, Root, "Pulumi.x.yaml", stack_key, lambda *keys: lines.get(keys))
+    return validation_problems(raised.value, Root, "Pulumi.x.yaml", stack_key, lambda *keys: lines.get(keys),
+                               lambda *keys: written.get(keys))
 
 
 def test_each_error_is_one_line_with_file_line_key_and_message() -> None:
@@ -59,3 +62,38 @@ def test_unknown_keys_get_the_nearest_or_the_list() -> None:
 def test_a_config_error_keeps_its_lines() -> None:
     error = ConfigError(["a: b", "c: d"])
     assert error.problems == ["a: b", "c: d"] and str(error) == "a: b\nc: d"
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ({"ratio": float("nan")}, "ratio: nan is not a finite number; it must be above 0, at most 1"),
+    ({"inner": {"size": float("inf")}}, "inner.size: inf is not a finite number; it must be at least 1"),
+])
+def test_nan_and_infinities_are_refused_with_what_the_field_allows(data: dict, problem: str) -> None:
+    assert problems({"name": "a", **data})[0].split(": ", 1)[1] == problem
+
+
+def test_a_key_read_as_null_or_a_number_is_named_as_written_at_its_own_line() -> None:
+    assert problems({"name": "a", "items": {None: {}, 16: {}}}) == [
+        "Pulumi.x.yaml:8: items: ~ is not a name; write a name such as api here (YAML reads null, numbers and "
+        "true/false as values, not names)",
+        "Pulumi.x.yaml: items: 0x10 is not a name; write a name such as api here (YAML reads null, numbers and "
+        "true/false as values, not names)",
+    ]
+
+
+def test_a_key_shaped_like_a_secret_is_described_not_repeated() -> None:
+    token = "ghp_" + "Zq7RkP3mWx9TbN2vLc8HZq7RkP3mWx9TbN2v"
+    assert key_text("golden-path:services") == "golden-path:services"
+    assert key_text(None, "~") == "~"
+    assert key_text(token) == "(a 40-character string)"
+    (problem,) = problems({"name": "a", "items": {token: {"sise": 1}}})
+    assert token not in problem and problem.startswith("Pulumi.x.yaml: items.(a 40-character string).sise:")
+
+
+def test_bounds_in_words() -> None:
+    assert bounds(Root.model_fields["ratio"]) == "above 0, at most 1"
+    assert bounds(Inner.model_fields["size"]) == "at least 1"
+
+
+def test_the_valid_keys_are_never_an_empty_list() -> None:
+    assert unknown_key("zzz", []) == "unknown key; nothing is set here by name"

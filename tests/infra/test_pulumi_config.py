@@ -11,6 +11,7 @@ from infra.pulumi_config import (
     SHOWN,
     UNDECRYPTED,
     SecretValue,
+    as_handed,
     as_input,
     from_pulumi_config,
     is_secure,
@@ -94,3 +95,11 @@ def test_the_program_hands_a_resource_a_secret_as_a_pulumi_secret() -> None:
     assert _sync_await(output.is_secret()) is True
     assert _sync_await(output.future()) == "hunter2"
     assert as_input("info") == "info" and as_input(None) is None
+
+
+def test_numbers_are_handed_as_go_writes_them_in_json() -> None:
+    # Go's encoding/json writes a whole float without a fraction, so the program reads 1.0 as 1
+    assert [as_handed(value) for value in (1.0, -0.0, 1.5, 1e20, 1e21, 7, True)] == [1, 0, 1.5, 10**20, 1e21, 7, True]
+    assert type(as_handed(1.0)) is int and type(as_handed(1e21)) is float
+    handed = to_pulumi_config({"golden-path:ratio": 2.0, "golden-path:k": {"a": [1.0, 0.5]}})
+    assert handed == {"golden-path:ratio": "2", "golden-path:k": '{"a": [1, 0.5]}'}

@@ -32,7 +32,8 @@ BOMBS = {
 def test_a_billion_laughs_is_refused_without_being_expanded(tmp_path: Path, text: str) -> None:
     path = tmp_path / "Pulumi.staging.yaml"
     path.write_text(text)
-    with pytest.raises(StackFileError, match=r"excessive aliasing: \d+ aliases expand to \d+ values"):
+    with pytest.raises(StackFileError, match=r":\d+: excessive aliasing: aliases expand to \d+ of \d+ values, "
+                                             r"more than the 99% the Pulumi CLI's YAML reader \(go-yaml v3\) allows"):
         stackfile.read(path)
 
 
@@ -61,8 +62,15 @@ def test_the_alias_ratio_falls_as_go_yaml_v3s_does() -> None:
 @pytest.mark.parametrize(("token", "value"), [
     ("1:20", "1:20"),  # no base-60 numbers in go-yaml v3 (YAML 1.1 read it as 80)
     ("010", 8), ("0o10", 8), ("-0o7", -7), ("0x10", 16), ("0b11", 3), ("1_000", 1000), ("+12", 12),
-    ("1e3", 1000.0), ("1.5e3", 1500.0), (".5", 0.5), ("3.14", 3.14),
-    ("yes", "yes"), ("on", "on"), ("True", True), ("~", None), ("12abc", "12abc"), ("0x", "0x"),
+    ("08", 8.0),  # not octal, so ParseInt fails and it reads as the float YAML writes
+    ("1e3", 1000.0), ("1.5e3", 1500.0), (".5", 0.5), ("3.14", 3.14), ("1e400", "1e400"),  # beyond a float: text
+    ("9" * 5000, "9" * 5000), ("18446744073709551615", 2**64 - 1),
+    ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"), ("True", True), ("FALSE", False),
+    ("~", None), ("null", None), ("NULL", None), ("12abc", "12abc"), ("0x", "0x"), ("=", "="), ("<<", "<<"),
+    # a timestamp reaches the program as Go's time.Time.String(), what Pulumi's config stores for it
+    ("2026-11-22", "2026-11-22 00:00:00 +0000 UTC"), ("2026-11-22T10:00:00Z", "2026-11-22 10:00:00 +0000 UTC"),
+    ("2026-02-30", "2026-02-30"), ("'2026-11-22'", "2026-11-22"),  # no such day, or quoted: text
+    ("!!str 010", "010"), ("!!float 1", 1.0), ("!foo 12", "12"), ("!!binary aGk=", "hi"),
 ])
 def test_plain_scalars_are_typed_as_the_pulumi_cli_types_them(token: str, value: object) -> None:
     read = stackfile.read(Path("Pulumi.t.yaml"), f"config:\n  golden-path:k: {{a: {token}}}\n").config
@@ -70,7 +78,65 @@ def test_plain_scalars_are_typed_as_the_pulumi_cli_types_them(token: str, value:
     assert type(read["golden-path:k"]["a"]) is type(value)
 
 
+def read_value(token: str) -> object:
+    return stackfile.read(Path("Pulumi.t.yaml"), f"config:\n  golden-path:k: {token}\n").config["golden-path:k"]
+
+
+@pytest.mark.parametrize(("token", "problem"), [
+    ("!!int x", "'x' is not what its tag !!int says"), ("!!bool yes", "'yes' is not what its tag !!bool says"),
+    ("!!int [1]", "a value tagged !!int is one value, not a list or mapping"),
+    ("!!binary '***'", "a !!binary value here must be base64 of UTF-8 text"),
+    ("{[a, b]: 1}", "a list or a mapping cannot be a key; a key is a name"),
+    ("{{a: 1}: 1}", "a list or a mapping cannot be a key; a key is a name"),
+    ("{a: 1, a: 2}", "duplicate key 'a' (first at line 2)"),
+    ("{<<: 1}", "expected a mapping or list of mappings for merging"),
+])
+def test_what_go_yaml_v3_refuses_is_one_line_with_the_line(token: str, problem: str) -> None:
+    with pytest.raises(StackFileError) as refused:
+        read_value(token)
+    assert str(refused.value).startswith(f"Pulumi.t.yaml:2: malformed YAML: {problem}")
+
+
+def test_merge_keys_merge_as_go_yaml_v3_merges_them_own_keys_first() -> None:
+    text = "config:\n  a: &a {x: 1, y: 1}\n  b: &b {y: 2, z: 2}\n  golden-path:k: {<<: [*a, *b], x: 0}\n"
+    assert stackfile.read(Path("Pulumi.t.yaml"), text).config["golden-path:k"] == {"x": 0, "y": 1, "z": 2}
+
+
+@pytest.mark.parametrize(("aliases", "refused"), [(99, False), (200, True)])
+def test_aliasing_is_counted_as_go_yaml_v3_counts_it(tmp_path: Path, aliases: int, refused: bool) -> None:
+    # Every node of an alias's expansion counts as aliased: 200 aliases of a 1,000-item list are 99.4% of what
+    # is decoded, above the 99% allowed; 99 aliases of it are 98.9%.
+    items = ", ".join(["1"] * 1000)
+    text = f"config:\n  golden-path:k:\n    - &big [{items}]\n" + "    - *big\n" * aliases
+    path = tmp_path / "Pulumi.t.yaml"
+    path.write_text(text)
+    if refused:
+        with pytest.raises(StackFileError, match=r"Pulumi\.t\.yaml:\d+: excessive aliasing"):
+            stackfile.read(path)
+    else:
+        assert len(stackfile.read(path).config["golden-path:k"]) == aliases + 1
+
+
+def test_keys_are_found_as_they_are_read_and_named_as_written() -> None:
+    sf = stackfile.read(Path("Pulumi.t.yaml"), "config:\n  golden-path:k:\n    ~: 1\n    0x10: 2\n    true: 3\n"
+                                               "    2026-11-22: 4\n    list: [a, b]\n")
+    assert set(sf.config["golden-path:k"]) == {None, 16, True, "2026-11-22 00:00:00 +0000 UTC", "list"}
+    found = {key: (sf.line_of("golden-path:k", key), sf.written("golden-path:k", key))
+             for key in (None, 16, True, "2026-11-22 00:00:00 +0000 UTC", "absent")}
+    assert found == {None: (3, "~"), 16: (4, "0x10"), True: (5, "true"),
+                     "2026-11-22 00:00:00 +0000 UTC": (6, "2026-11-22"), "absent": (2, None)}
+    assert sf.line_of("golden-path:k", "list", 1) == 7
+
+
 def test_infinities_and_nan_are_read_so_the_model_can_refuse_them() -> None:
     read = stackfile.read(Path("Pulumi.t.yaml"), "config:\n  golden-path:k: [.inf, -.inf, .NaN]\n").config
     low, high, nan = read["golden-path:k"][1], read["golden-path:k"][0], read["golden-path:k"][2]
     assert (low, high, nan != nan) == (float("-inf"), float("inf"), True)
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/null"])
+def test_a_device_behind_a_stack_file_name_is_refused_unread(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "Pulumi.device.yaml"
+    path.symlink_to(target)
+    with pytest.raises(StackFileError, match=r"not a regular file \(a directory, FIFO or device\)"):
+        stackfile.read(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.redaction import secret_key, shown
+from policies.redaction import generic_secret_shape, known_secret_shape, secret_key, shown
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -39,3 +39,12 @@ def test_a_value_under_a_secret_key_is_never_shown():
 def test_a_known_choice_is_shown_whatever_its_shape():
     choice = "STANDARD_HA_WITH_A_VERY_LONG_NAME_1234567890"
     assert shown(choice, choices=[choice]) == repr(choice)
+
+
+@pytest.mark.parametrize("value", ["a" * 2_000_000, "eyJ" * 700_000, "a1" * 1_000_000])
+def test_a_long_value_is_scanned_once_not_once_per_start(value):
+    # Tried at every start, the credential-URL and JWT shapes took hours on values this long (an env value
+    # in a stack file may be megabytes): they are matched once per run of their characters.
+    assert known_secret_shape(value) is None and generic_secret_shape(value) is None
+    assert known_secret_shape(value + ".eyJhbGciOi.eyJzdWIiOiIx.x") == "a JSON Web Token"
+    assert generic_secret_shape("x " + value + "+db://user:pass@host") == "a URL with a password in it"
