@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 
 from infra import yaml_v3_scalars
-from infra.regular_file import UnreadableFile, read_regular_file
 from policies.redaction import shown
+from policies.regular_file import UnreadableFile, read_regular_file
 
 _FILE_NAME = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
 

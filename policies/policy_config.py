@@ -26,10 +26,20 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
+from policies import bounded_json
+from policies.bounded_json import member
+from policies.redaction import shown
+from policies.regular_file import UnreadableFile, read_regular_file
+
 ALL = "all"
 ENVIRONMENTS = "environments"
 ENVIRONMENTS_SCHEMA = {"type": "array", "items": {"type": "string"}}
 LEVELS = {level.value: level for level in EnforcementLevel}
+# The committed configs are under 1 KB; a thousand waivers take about 150 KB. Past 1 MB it is no policy config.
+MAX_POLICY_CONFIG_BYTES = 1024 * 1024
+# The deepest setting is 4 levels down (a waiver's field); 32 leaves room for new schemas and stays far below
+# Python's recursion limit (json.loads recurses once per level, and a RecursionError is no message).
+MAX_POLICY_CONFIG_DEPTH = 32
 
 
 class PolicyConfigError(ValueError):
@@ -58,7 +68,7 @@ def resolve(config: Mapping[str, Any], policies: Sequence[Policy], default: Enfo
         if name != ALL and name not in by_name:
             near = difflib.get_close_matches(str(name), list(by_name), n=1)
             hint = f"did you mean {near[0]}?" if near else f"policies: {', '.join(by_name)}"
-            problems.append(f"{where}: unknown policy {name!r}; {hint}")
+            problems.append(f"{where}: unknown policy {shown(name)}; {hint}")
             continue
         if isinstance(value, Mapping):
             properties = {k: v for k, v in value.items() if k != "enforcementLevel"}
@@ -67,8 +77,9 @@ def resolve(config: Mapping[str, Any], policies: Sequence[Policy], default: Enfo
             properties, level_text = {}, value
         if level_text is not None:
             if not isinstance(level_text, str) or level_text not in LEVELS:
-                problems.append(f"{where}: {name}: {level_text!r} is not an enforcement level "
-                                f"({', '.join(LEVELS)})")
+                or_settings = "" if isinstance(value, Mapping) or name == ALL else ", or an object of settings"
+                problems.append(f"{where}: {name}: {shown(level_text, choices=LEVELS)} is not an enforcement "
+                                f"level ({', '.join(LEVELS)}{or_settings})")
             else:
                 levels[name] = LEVELS[level_text]
         if name == ALL:
@@ -81,9 +92,9 @@ def resolve(config: Mapping[str, Any], policies: Sequence[Policy], default: Enfo
             if key not in known:
                 near = difflib.get_close_matches(key, list(known), n=1)
                 hint = f"did you mean {near[0]}?" if near else f"properties: {', '.join(known) or 'none'}"
-                problems.append(f"{where}: {name}.{key}: unknown property; {hint}")
+                problems.append(f"{where}: {member(name, key)}: unknown property; {hint}")
             else:
-                problems.extend(f"{where}: {p}" for p in schema_problems(known[key], item, f"{name}.{key}"))
+                problems.extend(f"{where}: {p}" for p in schema_problems(known[key], item, member(name, key)))
         given[name] = properties
     if problems:
         raise PolicyConfigError("\n".join(problems))
@@ -99,35 +110,31 @@ def resolve(config: Mapping[str, Any], policies: Sequence[Policy], default: Enfo
 
 def read_policy_config(path: Path | str) -> dict[str, Any]:
     """A policy config file's JSON object (not yet checked against the policies); PolicyConfigError
-    naming the file when it is missing or not JSON."""
+    naming the file, and the key where there is one, when it cannot be read as one."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyConfigError(f"{path}: no such policy config file") from None
-    except OSError as exc:
-        raise PolicyConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        text = read_regular_file(path, MAX_POLICY_CONFIG_BYTES, "policy config file").decode("utf-8")
+    except UnreadableFile as exc:
+        raise PolicyConfigError(str(exc)) from None
     except UnicodeDecodeError as exc:
         raise PolicyConfigError(f"{path}: not valid utf-8 (byte {exc.start}); JSON is UTF-8 text") from None
     if not text.strip():
         return {}  # the CLI accepts an empty file
     try:
-        return json.loads(text, parse_constant=_not_finite)
+        config = bounded_json.loads(text, MAX_POLICY_CONFIG_DEPTH)
     except json.JSONDecodeError as exc:
         raise PolicyConfigError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except _NotFinite as exc:
-        raise PolicyConfigError(f"{path}: {exc} is not a number a policy can compare with; write a finite "
-                                "number") from None
-    except RecursionError:
-        raise PolicyConfigError(f"{path}: nested deeper than a policy config can be read") from None
-
-
-class _NotFinite(Exception):
-    """NaN or an infinity: JSON's extensions that Python accepts and no comparison survives."""
-
-
-def _not_finite(token: str) -> float:
-    raise _NotFinite(token)
+    except bounded_json.TooDeep as exc:
+        line, column = bounded_json.line_and_column(text, exc.offset)
+        raise PolicyConfigError(f"{path}:{line}:{column}: nested deeper than {exc.limit} levels; a policy config's "
+                                "settings are 4 levels deep at most (policy, property, list of waivers, waiver)"
+                                ) from None
+    problems = [f"{path}: {where or '(the whole file)'}: {number} {number.reason}; write a number in the "
+                "setting's range (JSON has no NaN or infinities)"
+                for where, number in bounded_json.unusable_numbers(config)]
+    if problems:
+        raise PolicyConfigError("\n".join(problems))
+    return config
 
 
 # --- the JSON-schema subset our config schemas use (the CLI validates with full JSON schema) -----
@@ -147,21 +154,22 @@ def _is_type(value: Any, kind: str) -> bool:
 def schema_problems(schema: Mapping[str, Any], value: Any, path: str) -> list[str]:
     """Why value does not match schema (type, enum, minimum, maximum, minLength, pattern, items,
     properties, required, additionalProperties: false); [] when it does."""
-    shown = json.dumps(value)
+    choices = [choice for choice in schema.get("enum", ()) if isinstance(choice, str)]
+    quoted = shown(value, key=path, choices=choices)
     kind = schema.get("type")
     if kind and not _is_type(value, kind):
-        return [f"{path}: {shown} is not {_TYPES[kind]}"]
+        return [f"{path}: {quoted} is not {_TYPES[kind]}"]
     if "enum" in schema and value not in schema["enum"]:
-        return [f"{path}: {shown} is not one of {', '.join(json.dumps(v) for v in schema['enum'])}"]
+        return [f"{path}: {quoted} is not one of {', '.join(shown(v, choices=choices) for v in schema['enum'])}"]
     problems = []
     if "minimum" in schema and value < schema["minimum"]:
-        problems.append(f"{path}: {shown} is below the minimum {schema['minimum']}")
+        problems.append(f"{path}: {quoted} is below the minimum {schema['minimum']}")
     if "maximum" in schema and value > schema["maximum"]:
-        problems.append(f"{path}: {shown} is above the maximum {schema['maximum']}")
+        problems.append(f"{path}: {quoted} is above the maximum {schema['maximum']}")
     if "minLength" in schema and len(value) < schema["minLength"]:
-        problems.append(f"{path}: {shown} is shorter than {schema['minLength']} characters")
+        problems.append(f"{path}: {quoted} is shorter than {schema['minLength']} characters")
     if "pattern" in schema and not re.search(schema["pattern"], value):
-        problems.append(f"{path}: {shown} does not match {schema['pattern']}")
+        problems.append(f"{path}: {quoted} does not match {schema['pattern']}")
     if kind == "array" and "items" in schema:
         for i, item in enumerate(value):
             problems.extend(schema_problems(schema["items"], item, f"{path}[{i}]"))
@@ -172,7 +180,7 @@ def schema_problems(schema: Mapping[str, Any], value: Any, path: str) -> list[st
                 problems.append(f"{path}: {key} is required")
         for key, item in value.items():
             if key in properties:
-                problems.extend(schema_problems(properties[key], item, f"{path}.{key}"))
+                problems.extend(schema_problems(properties[key], item, member(path, key)))
             elif schema.get("additionalProperties") is False:
-                problems.append(f"{path}.{key}: unknown property; properties: {', '.join(properties)}")
+                problems.append(f"{member(path, key)}: unknown property; properties: {', '.join(properties)}")
     return problems

@@ -114,6 +114,12 @@ def shown(value: Any, key: str | None = None, choices: Iterable[str] = ()) -> st
     return f"a {type(value).__name__}"
 
 
+def shown_name(name: str) -> str:
+    """A key or column name as a message writes it in a path or list: as it is when the rule would show it,
+    else described in parentheses (a pasted secret can be a key too)."""
+    return name if shown(name) == repr(name) else f"({shown(name)})"
+
+
 def _number(value: int | float) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from infra.config import StackConfig
 from infra.metrics.samples import MetricsError, Sample, stack_metrics
+from policies.redaction import shown
 
 __all__ = ["MetricsError", "Sample", "load", "stack_metrics"]
 
@@ -29,4 +30,4 @@ def load(source: str, cfg: StackConfig, now: datetime) -> list[Sample]:
         from infra.metrics import gcp_source  # imported on use: the Google client is slow to import
 
         return gcp_source.load(rest, cfg, now)
-    raise MetricsError([f"metrics source {source!r}: expected {SOURCE_FORMS}"])
+    raise MetricsError([f"metrics source {shown(source)}: expected {SOURCE_FORMS}"])

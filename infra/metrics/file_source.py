@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from infra.config import StackConfig
 from infra.metrics.samples import (
-    MAX_METRIC_VALUE,
+    MAX_JSON_LINE_DEPTH,
     MAX_METRICS_FILE_BYTES,
     MAX_PROBLEMS,
+    VALUES_ALLOWED,
     MetricsError,
     Sample,
     stack_metrics,
+    value_problem,
 )
-from infra.regular_file import UnreadableFile, read_regular_file
-from policies.redaction import shown
+from policies import bounded_json
+from policies.redaction import shown, shown_name
+from policies.regular_file import UnreadableFile, read_regular_file
 
 FIELDS = ("timestamp", "resource", "metric", "value")
 CSV_SUFFIXES = (".csv",)
@@ -81,7 +83,11 @@ class _Checker:
             self.problem(line, f"timestamp: {shown(text)} has no UTC offset; write it as {TIMESTAMP_EXAMPLE} "
                                "or with +HH:MM")
             return None
-        when = when.astimezone(UTC)
+        try:
+            when = when.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC, which Python has not
+            self.problem(line, f"timestamp: {shown(text)} is outside the years 1 to 9999 in UTC")
+            return None
         self._times[text] = when
         return when
 
@@ -92,44 +98,35 @@ class _Checker:
         if series is not None:
             return series
         if not isinstance(resource, str) or resource not in self.known:
-            self.problem(line, f"resource: unknown resource {_shown(resource)}; this stack has "
+            self.problem(line, f"resource: unknown resource {shown(resource)}; this stack has "
                                f"{', '.join(sorted(self.known))}")
         else:
-            self.problem(line, f"metric: unknown metric {_shown(metric)} for {resource}; {resource} has "
+            self.problem(line, f"metric: unknown metric {shown(metric)} for {resource}; {resource} has "
                                f"{', '.join(self.known[resource])}")
         return None
 
     def _value(self, line: int, raw: Any) -> float | None:
-        if isinstance(raw, str):  # CSV: every field is text (and JSON "4" is taken as 4 too)
-            try:
-                value = float(raw)
-            except (ValueError, OverflowError):
-                self.problem(line, f"value: {shown(raw)} is not a number")
-                return None
-        elif isinstance(raw, int | float) and not isinstance(raw, bool):
-            try:
-                value = float(raw)
-            except OverflowError:  # a JSON integer beyond any float
-                self.problem(line, f"value: a {len(str(raw))}-digit number is not a count or ratio")
-                return None
-        else:
-            self.problem(line, f"value: {json.dumps(raw)} is not a number")
+        # CSV: every field is text (and JSON "4" is taken as 4 too); JSON numbers past any float never get here
+        number = raw if isinstance(raw, int | float) and not isinstance(raw, bool) else _number(raw)
+        if number is None:
+            self.problem(line, f"value: {shown(raw)} is not a number; {VALUES_ALLOWED}")
             return None
-        if not math.isfinite(value):
-            self.problem(line, f"value: {raw} is not a finite number")
-            return None
-        if value > MAX_METRIC_VALUE:
-            self.problem(line, f"value: {shown(value)} is above {MAX_METRIC_VALUE:g}, more than any count or "
-                               "ratio this platform measures")
-            return None
-        if value < 0:
-            self.problem(line, f"value: {raw} is negative; counts and ratios are at least 0")
+        value = float(number)
+        problem = value_problem(value)
+        if problem is not None:
+            self.problem(line, f"value: {problem}")
             return None
         return value
 
 
-def _shown(value: Any) -> str:
-    return shown(value)
+def _number(text: Any) -> float | None:
+    """A number written as text, or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _json_kind(value: Any) -> str:
@@ -182,7 +179,7 @@ def _read_csv(text: str, checker: _Checker) -> None:
     if missing:
         plural = "s" if len(missing) > 1 else ""
         checker.problem(1, f"missing column{plural} {', '.join(missing)} (the header must name "
-                           f"{', '.join(FIELDS)}; found {', '.join(names) or 'nothing'})")
+                           f"{', '.join(FIELDS)}; found {', '.join(map(shown_name, names)) or 'nothing'})")
         return
     at = [names.index(name) for name in FIELDS]
     width = max(at) + 1
@@ -199,7 +196,7 @@ def _read_csv(text: str, checker: _Checker) -> None:
             continue  # blank line
         rows += 1
         if len(row) < width:
-            checker.problem(reader.line_num, f"expected {len(names)} fields ({', '.join(names)}), "
+            checker.problem(reader.line_num, f"expected {len(names)} fields ({', '.join(map(shown_name, names))}), "
                                              f"found {len(row)}")
             continue
         checker.add(reader.line_num, row[at[0]], row[at[1]].strip(), row[at[2]].strip(), row[at[3]])
@@ -215,13 +212,20 @@ def _read_json_lines(text: str, checker: _Checker) -> None:
             continue
         rows += 1
         try:
-            record = json.loads(raw)
+            record = bounded_json.loads(raw, MAX_JSON_LINE_DEPTH)
         except json.JSONDecodeError as exc:
             checker.problem(line, f"not JSON: {exc.msg} (column {exc.colno}); expected one JSON object "
                                   f"a line with {', '.join(FIELDS)}")
             continue
-        except RecursionError:
-            checker.problem(line, f"nested too deep; expected one flat JSON object a line with {', '.join(FIELDS)}")
+        except bounded_json.TooDeep as exc:
+            checker.problem(line, f"nested deeper than {exc.limit} levels (column {exc.offset + 1}); expected one "
+                                  f"flat JSON object a line with {', '.join(FIELDS)}")
+            continue
+        unusable = list(bounded_json.unusable_numbers(record))
+        for where, number in unusable:
+            allowed = f"; {VALUES_ALLOWED}" if where == "value" else ""
+            checker.problem(line, f"{where or 'the line'}: {number} {number.reason}{allowed}")
+        if unusable:
             continue
         if not isinstance(record, dict):
             checker.problem(line, f"expected a JSON object with {', '.join(FIELDS)}; "

@@ -10,10 +10,12 @@ average) and reduced to one series per instance.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 with warnings.catch_warnings():
     # google-api-core warns on import about Python versions nearing end of life: not the user's concern.
@@ -40,12 +42,24 @@ from infra.metrics.samples import (
     Sample,
     iso,
     service_resource,
+    value_problem,
 )
+from policies import bounded_json
+from policies.redaction import shown
+from policies.regular_file import UnreadableFile, read_regular_file
 
 WINDOW = timedelta(seconds=METRICS_WINDOW_S)
 ALIGNMENT_S = 300
 TIMEOUT_S = 60.0
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+CREDENTIALS_VARIABLE = "GOOGLE_APPLICATION_CREDENTIALS"
+CREDENTIALS_FIX = (f"set {CREDENTIALS_VARIABLE} to a service-account key file, or unset it and run "
+                   "`gcloud auth application-default login`")
+# A service-account key is about 2.4 KB, other credential configs a few KB: past 1 MB it is no credentials file.
+MAX_CREDENTIALS_FILE_BYTES = 1024 * 1024
+# Credential configs nest 3 levels (an external account's credential_source.format); 8 leaves room and keeps
+# json.loads far from its recursion limit.
+MAX_CREDENTIALS_DEPTH = 8
 
 Aligner = monitoring_v3.Aggregation.Aligner
 Reducer = monitoring_v3.Aggregation.Reducer
@@ -115,16 +129,12 @@ def load(project: str, cfg: StackConfig, now: datetime,
     """This stack's samples from `project` for the 7 days up to `now`."""
     where = f"gcp:{project}"
     if not PROJECT_ID.match(project):
-        raise MetricsError([f"{where}: {project!r} is not a Google Cloud project id "
+        raise MetricsError([f"{where}: {shown(project)} is not a Google Cloud project id "
                             "(6-30 lowercase letters, digits and hyphens, starting with a letter)"])
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if client is None:
-        try:
-            client = monitoring_v3.MetricServiceClient()
-        except auth_exceptions.DefaultCredentialsError:
-            raise MetricsError([f"{where}: no Google credentials; run `gcloud auth application-default "
-                                "login` or set GOOGLE_APPLICATION_CREDENTIALS"]) from None
+        client = _client(where)
 
     samples: list[Sample] = []
     times: dict[tuple[int, int], datetime] = {}  # aligned end times repeat across every series
@@ -155,14 +165,51 @@ def load(project: str, cfg: StackConfig, now: datetime,
                     when = times[key] = datetime.fromtimestamp(end.seconds + end.nanos / 1e9, UTC)
                 kind = point.value.WhichOneof("value")
                 value = float(getattr(point.value, kind)) if kind in ("int64_value", "double_value") else None
-                if value is not None:
-                    samples.append(Sample(when, resource, query.metric, value))
+                if value is None:
+                    continue
+                problem = value_problem(value)
+                if problem is not None:
+                    raise MetricsError([f"{where}: {query.metric_type.metric}: {resource} at {iso(when)}: "
+                                        f"{problem}"])
+                samples.append(Sample(when, resource, query.metric, value))
 
     if not samples:
         raise MetricsError([f"{where}: no samples for stack {cfg.stack} between {iso(now - WINDOW)} and "
                             f"{iso(now)} (looked for Cloud Run services, a Cloud SQL instance, a Redis "
                             f"instance and a VPC connector named {naming.name_prefix(cfg.stack)}-*)"])
     return samples
+
+
+def _client(where: str) -> monitoring_v3.MetricServiceClient:
+    """The Cloud Monitoring client, with Application Default Credentials. A credentials file named by
+    GOOGLE_APPLICATION_CREDENTIALS is checked first, so that every problem with it names the file (never
+    what is in it) and none blocks (google-auth would wait on a FIFO) or raises something else."""
+    named = os.environ.get(CREDENTIALS_VARIABLE)
+    if named:
+        _check_credentials_file(Path(named))
+    try:
+        return monitoring_v3.MetricServiceClient()
+    except auth_exceptions.DefaultCredentialsError:
+        if named:  # its message quotes from the file (a type, a key's parse error): named here, not quoted
+            raise MetricsError([f"{named}: not Google credentials google-auth can load (named by "
+                                f"{CREDENTIALS_VARIABLE}); {CREDENTIALS_FIX}"]) from None
+        raise MetricsError([f"{where}: no Google credentials; run `gcloud auth application-default "
+                            f"login` or set {CREDENTIALS_VARIABLE}"]) from None
+
+
+def _check_credentials_file(path: Path) -> None:
+    """MetricsError unless `path` is a regular file holding a JSON object with a "type", as every kind of
+    Google credentials file does."""
+    try:
+        text = read_regular_file(path, MAX_CREDENTIALS_FILE_BYTES, "Google credentials file").decode("utf-8")
+        info = bounded_json.loads(text, MAX_CREDENTIALS_DEPTH)
+    except UnreadableFile as exc:
+        raise MetricsError([f"{exc} (named by {CREDENTIALS_VARIABLE}); {CREDENTIALS_FIX}"]) from None
+    except ValueError:  # not UTF-8 (UnicodeDecodeError), not JSON, or nested too deep
+        info = None
+    if not isinstance(info, dict) or not isinstance(info.get("type"), str):
+        raise MetricsError([f"{path}: not a Google credentials file, a JSON object with a \"type\" (named by "
+                            f"{CREDENTIALS_VARIABLE}); {CREDENTIALS_FIX}"])
 
 
 def _resource_of(query: Query, name: str, cfg: StackConfig) -> str | None:

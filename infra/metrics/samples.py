@@ -6,10 +6,12 @@ A resource id is the config path of what it measures ("services.api", "database"
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from infra.config import StackConfig
+from policies.redaction import shown
 
 # Resource ids: the config path of what a sample measures.
 SERVICES = "services"  # services.<name>, one per configured service (service_resource)
@@ -36,6 +38,10 @@ MAX_METRICS_FILE_BYTES = 256 * 1024 * 1024
 # No count or ratio this platform measures comes near a trillion; larger values are corrupt, and near
 # the float maximum the trend's arithmetic would overflow.
 MAX_METRIC_VALUE = 1e12
+VALUES_ALLOWED = f"a value is a count or ratio, from 0 to {MAX_METRIC_VALUE:g}"
+# A JSON-lines sample is one flat object (depth 1); 8 lets a list or object where a value belongs be named as
+# such, and stays far below Python's recursion limit (json.loads recurses once per level).
+MAX_JSON_LINE_DEPTH = 8
 
 
 class MetricsError(Exception):
@@ -52,6 +58,17 @@ class Sample:
     resource: str  # config path: services.<name>, database, redis, network.connector
     metric: str
     value: float
+
+
+def value_problem(value: float) -> str | None:
+    """Why a sample's value cannot be used (shown as the redaction rule allows), or None when it can."""
+    if not math.isfinite(value):
+        return f"{shown(value)} is not a finite number; {VALUES_ALLOWED}"
+    if value > MAX_METRIC_VALUE:
+        return f"{shown(value)} is above {MAX_METRIC_VALUE:g}, more than any count or ratio this platform measures"
+    if value < 0:
+        return f"{shown(value)} is negative; counts and ratios are at least 0"
+    return None
 
 
 def iso(when: datetime) -> str:

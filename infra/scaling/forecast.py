@@ -18,7 +18,16 @@ import numpy as np
 
 from infra.change import Change
 from infra.config import StackConfig
-from infra.metrics.samples import CLIENTS, CONNECTOR, CPU_RATIO, INSTANCES, REDIS, Sample, stack_metrics
+from infra.metrics.samples import (
+    CLIENTS,
+    CONNECTOR,
+    CPU_RATIO,
+    INSTANCES,
+    MAX_METRIC_VALUE,
+    REDIS,
+    Sample,
+    stack_metrics,
+)
 from infra.scaling.capacity import capacities
 from infra.scaling.scalable import CONNECTOR_MACHINE_TYPE_KEY, Scalable, scalables
 from policies import limits
@@ -138,6 +147,9 @@ def forecast(cfg: StackConfig, samples: Sequence[Sample], as_of: datetime | None
             continue
         t = (np.asarray(times[(resource, metric)]) - end) / SECONDS_PER_DAY
         v = np.asarray(values[(resource, metric)], dtype=float)
+        if not (np.isfinite(v).all() and np.abs(v).max() <= MAX_METRIC_VALUE):
+            # The metric sources refuse such values; near the float maximum the pairwise differences overflow.
+            raise ValueError(f"samples of {resource} {metric} beyond ±{MAX_METRIC_VALUE:g}")
         result.append(_forecast_series(cfg, rows, resource, metric, capacity[(resource, metric)], t, v))
     return result
 

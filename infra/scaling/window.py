@@ -13,11 +13,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from infra.config import StackConfig
 from infra.dotted_keys import join_key
 from infra.metrics.samples import Sample, iso
+from policies.redaction import shown
 
 MIN_WINDOW_S = 900  # three 5-minute Cloud Monitoring alignment periods
 LAST_SCALED = ("scaling", "last_scaled")
@@ -31,7 +32,16 @@ def last_scaled_key(resource: str) -> str:
 
 
 def window_start(cfg: StackConfig, now: datetime) -> datetime:
-    return now - timedelta(seconds=max(cfg.scaling.cooldown_s, MIN_WINDOW_S))
+    return shifted(now, -max(cfg.scaling.cooldown_s, MIN_WINDOW_S))
+
+
+def shifted(when: datetime, seconds: float) -> datetime:
+    """`when` moved by `seconds`, held to the times Python has: a cooldown of a million years means "since
+    the beginning" or "never", not an OverflowError."""
+    try:
+        return when + timedelta(seconds=seconds)
+    except OverflowError:  # past timedelta's 999999999 days, or past year 1 or 9999
+        return (datetime.max if seconds > 0 else datetime.min).replace(tzinfo=UTC)
 
 
 def window_starts(cfg: StackConfig, start: datetime) -> dict[str, datetime]:
@@ -74,11 +84,15 @@ def cooldown(cfg: StackConfig, resource: str, now: datetime) -> str | None:
     try:
         last = datetime.fromisoformat(last_text)
     except ValueError:
-        return f"{key} is {last_text!r}, not an ISO 8601 time such as 2026-11-22T10:00:00Z; fix or remove it"
+        return (f"{key} is {shown(last_text, key)}, not an ISO 8601 time such as 2026-11-22T10:00:00Z; "
+                "fix or remove it")
+    try:
+        last = last.astimezone(UTC) if last.tzinfo is not None else last
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC, which Python has not
+        return f"{key} is {shown(last_text, key)}, outside the years 1 to 9999 in UTC; fix or remove it"
     if last.tzinfo is None:
-        return f"{key} is {last_text!r}, without a UTC offset; write it as 2026-11-22T10:00:00Z"
-    elapsed = now - last
-    if elapsed < timedelta(seconds=scaling.cooldown_s):
-        until = last + timedelta(seconds=scaling.cooldown_s)
+        return f"{key} is {shown(last_text, key)}, without a UTC offset; write it as 2026-11-22T10:00:00Z"
+    until = shifted(last, scaling.cooldown_s)
+    if now < until:
         return f"scaled at {iso(last)}, within the {scaling.cooldown_s} s cooldown (until {iso(until)})"
     return None

@@ -37,7 +37,7 @@ from policies.contract import (
     SQL_INSTANCE,
     UNDECRYPTED_SECRET,
 )
-from policies.redaction import BOOLEAN_WORDS, generic_secret_shape, known_secret_shape, secret_name
+from policies.redaction import BOOLEAN_WORDS, generic_secret_shape, known_secret_shape, secret_name, shown
 from policies.rules.messages import problem
 from policies.rules.props import dig, elements, known, mapping
 from policies.rules.resource_limits import service_key
@@ -248,8 +248,9 @@ def check_bypass_flags(resource: Resource, config: Mapping[str, Any], report: Re
             try:
                 expiry = date.fromisoformat(expiry_text)
             except ValueError:
-                report(problem(at, f"{expiry_var.name} {expiry_text!r} is not a date written YYYY-MM-DD "
-                                   f"({BYPASS_RULE_SOURCE})", f"write the expiry of {var.name} as YYYY-MM-DD"))
+                report(problem(at, f"{expiry_var.name} {shown(expiry_text, expiry_var.name)} is not a date written "
+                                   f"YYYY-MM-DD ({BYPASS_RULE_SOURCE})",
+                               f"write the expiry of {var.name} as YYYY-MM-DD"))
                 continue
         declared = f"{expiry_var.name}={expiry_text}" if expiry_var is not None else "no expiry"
         if expiry is not None and expiry < today:

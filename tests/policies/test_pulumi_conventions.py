@@ -69,7 +69,7 @@ def test_environments_are_not_a_policy(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("environments", "expected"), [
-    ("golden-path/prod", 'environments: "golden-path/prod" is not a list'),
+    ("golden-path/prod", "environments: 'golden-path/prod' is not a list"),
     (["golden-path/prod", 3], "environments[1]: 3 is not a string"),
 ])
 def test_environments_are_a_list_of_names_as_the_cli_requires(tmp_path: Path, environments, expected) -> None:

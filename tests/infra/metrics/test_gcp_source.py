@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -162,52 +164,40 @@ def test_pages_are_followed(fake, cfg):
     assert len(fake.requests) == 8
 
 
-def test_two_database_instances_for_one_stack_are_refused(cfg):
-    series = canned()
-    series[SQL].append(time_series(SQL, "cloudsql_database", {"database_id": f"{PROJECT}:gp-staging-pg2"},
-                                   [(at(0), 1)]))
-    server = FakeMetricService(series).start()
+def refused(cfg, series: dict[str, list[monitoring_v3.TimeSeries]],
+            errors: dict[str, tuple[grpc.StatusCode, str]] | None = None) -> MetricsError:
+    """Why loading fails from a fake serving `series` (and failing a metric type with `errors`)."""
+    server = FakeMetricService(series, errors=errors).start()
     try:
         with pytest.raises(MetricsError) as caught:
             load(server, cfg)
     finally:
         server.stop()
-    assert str(caught.value) == (
+    return caught.value
+
+
+def test_two_database_instances_for_one_stack_are_refused(cfg):
+    series = canned()
+    series[SQL].append(time_series(SQL, "cloudsql_database", {"database_id": f"{PROJECT}:gp-staging-pg2"},
+                                   [(at(0), 1)]))
+    assert str(refused(cfg, series)) == (
         f"gcp:{PROJECT}: {SQL}: 2 instances match this stack (golden-path-test:gp-staging-pg, "
         "golden-path-test:gp-staging-pg2); expected one cloudsql_database")
 
 
 def test_permission_denied_says_which_role(cfg):
     denied = {RUN: (grpc.StatusCode.PERMISSION_DENIED, "no access")}
-    server = FakeMetricService(canned(), errors=denied).start()
-    try:
-        with pytest.raises(MetricsError) as caught:
-            load(server, cfg)
-    finally:
-        server.stop()
-    assert str(caught.value) == (f"gcp:{PROJECT}: {RUN}: permission denied (no access); "
+    assert str(refused(cfg, canned(), denied)) == (f"gcp:{PROJECT}: {RUN}: permission denied (no access); "
                                  f"the caller needs roles/monitoring.viewer on {PROJECT}")
 
 
 def test_other_api_errors_are_reported(cfg):
     invalid = {SQL: (grpc.StatusCode.INVALID_ARGUMENT, "bad filter")}
-    server = FakeMetricService(canned(), errors=invalid).start()
-    try:
-        with pytest.raises(MetricsError) as caught:
-            load(server, cfg)
-    finally:
-        server.stop()
-    assert str(caught.value) == f"gcp:{PROJECT}: {SQL}: InvalidArgument: bad filter"
+    assert str(refused(cfg, canned(), invalid)) == f"gcp:{PROJECT}: {SQL}: InvalidArgument: bad filter"
 
 
 def test_no_series_is_an_empty_series_error(cfg):
-    server = FakeMetricService({RUN: [run_series("gp-staging-retired", [1])]}).start()
-    try:
-        with pytest.raises(MetricsError) as caught:
-            load(server, cfg)
-    finally:
-        server.stop()
-    assert str(caught.value) == (
+    assert str(refused(cfg, {RUN: [run_series("gp-staging-retired", [1])]})) == (
         f"gcp:{PROJECT}: no samples for stack staging between 2024-05-01T12:00:00Z and 2024-05-08T12:00:00Z "
         "(looked for Cloud Run services, a Cloud SQL instance, a Redis instance and a VPC connector "
         "named gp-staging-*)")
@@ -218,3 +208,71 @@ def test_bad_project_id(cfg):
         gcp_source.load("Golden_Path", cfg, NOW, client=None)
     assert str(caught.value) == ("gcp:Golden_Path: 'Golden_Path' is not a Google Cloud project id "
                                  "(6-30 lowercase letters, digits and hyphens, starting with a letter)")
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    (float("nan"), "nan is not a finite number; a value is a count or ratio, from 0 to 1e+12"),
+    (1.7e308, "1.7e+308 is above 1e+12, more than any count or ratio this platform measures"),
+    (-0.5, "-0.5 is negative; counts and ratios are at least 0"),
+])
+def test_values_no_count_or_ratio_takes_are_refused(cfg, value, problem):
+    series = canned()
+    series[REDIS_MEMORY] = [time_series(REDIS_MEMORY, "redis_instance", {"instance_id": STAGING_NAMES["redis"]},
+                                        [(at(0), value)], integer=False)]
+    assert str(refused(cfg, series)) == f"gcp:{PROJECT}: {REDIS_MEMORY}: redis at 2024-05-08T12:00:00Z: {problem}"
+
+
+# --- the credentials file GOOGLE_APPLICATION_CREDENTIALS names, read by the real google-auth ---------
+SECRET = "sk_live_Zq7RkP3mWx9TbN2vLc8H"  # shaped like a Stripe key: must never be quoted from the file
+FIX = ("set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or unset it and run "
+       "`gcloud auth application-default login`")
+NOT_CREDENTIALS = 'not a Google credentials file, a JSON object with a "type" (named by GOOGLE_APPLICATION_CREDENTIALS)'
+NOT_LOADABLE = "not Google credentials google-auth can load (named by GOOGLE_APPLICATION_CREDENTIALS)"
+SERVICE_ACCOUNT = {"type": "service_account", "project_id": PROJECT, "private_key_id": SECRET,
+                   "private_key": f"-----BEGIN PRIVATE KEY-----\n{SECRET}\n-----END PRIVATE KEY-----\n",
+                   "client_email": f"scaler@{PROJECT}.iam.gserviceaccount.com", "client_id": "1",
+                   "token_uri": "https://oauth2.googleapis.com/token"}
+
+
+def credentials_problem(monkeypatch, cfg, path) -> str:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    with pytest.raises(MetricsError) as caught:
+        gcp_source.load(PROJECT, cfg, NOW)
+    (problem,) = caught.value.problems
+    assert SECRET not in problem
+    return problem
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (f"not json {SECRET}", NOT_CREDENTIALS),
+    (f'["{SECRET}"]', NOT_CREDENTIALS),
+    (f'{{"type": ["{SECRET}"]}}', NOT_CREDENTIALS),
+    ("[" * 100_000, NOT_CREDENTIALS),
+    (b"\xff\xfe" + SECRET.encode(), NOT_CREDENTIALS),
+    (json.dumps({"type": SECRET}), NOT_LOADABLE),
+    (json.dumps({"type": "service_account", "client_id": SECRET}), NOT_LOADABLE),  # fields missing
+    (json.dumps(SERVICE_ACCOUNT), NOT_LOADABLE),  # every field, and a key that is none
+    (json.dumps({"type": "authorized_user", "refresh_token": SECRET}), NOT_LOADABLE),
+])
+def test_a_corrupt_credentials_file_is_named_not_quoted(tmp_path, monkeypatch, cfg, content, problem):
+    path = tmp_path / "key.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    assert credentials_problem(monkeypatch, cfg, path) == f"{path}: {problem}; {FIX}"
+
+
+def test_a_missing_credentials_file_is_named(tmp_path, monkeypatch, cfg):
+    path = tmp_path / "nowhere" / "key.json"
+    assert credentials_problem(monkeypatch, cfg, path) == (
+        f"{path}: no such Google credentials file (named by GOOGLE_APPLICATION_CREDENTIALS); {FIX}")
+
+
+def test_a_credentials_path_that_is_no_file_is_refused_without_waiting(tmp_path, monkeypatch, cfg):
+    fifo = tmp_path / "key.json"
+    os.mkfifo(fifo)
+    for path in (fifo, tmp_path):
+        assert credentials_problem(monkeypatch, cfg, path) == (
+            f"{path}: not a regular file (a directory, FIFO or device); a Google credentials file is a file "
+            f"(named by GOOGLE_APPLICATION_CREDENTIALS); {FIX}")

@@ -274,3 +274,12 @@ def test_decisions_stay_within_limits_and_the_budget(used: dict[str, float]):
     max_connections = after.get("database.max_connections", cfg.database.max_connections)
     assert max_connections <= max(cfg.database.max_connections, 500)
     assert limits_.budget is not None and limits_.budget.fits(Sizes(cfg, after).demand(), max_connections)
+
+
+def test_an_absurd_cooldown_decides_without_overflowing():
+    """The config model bounds cooldown_s; decide must not depend on it (a copy skips the model's check)."""
+    cfg = stack(**{'scaling.last_scaled."services.api"': "2026-11-22T09:00:00Z"})
+    cfg = cfg.model_copy(update={"scaling": cfg.scaling.model_copy(update={"cooldown_s": 10**30})})
+    decision = decide.assess(cfg, [sample("services.api", "instances", 20), sample("redis", "clients", 1)], NOW)
+    assert "services.api.max_instances" not in by_key(decision.changes)
+    assert any("until 9999-12-31T23:59:59Z" in note for note in decision.notes)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra import config
 from infra.change import Change
 from infra.metrics import Sample
+from infra.metrics.samples import MAX_METRIC_VALUE
 from infra.scaling.forecast import days_until, describe, forecast, theil_sen
+from policies import limits
 from policies.rules.capacity import MAX_INSTANCES_PER_SERVICE, MAX_REDIS_MEMORY_GB
 from tests.conftest import GCP_STAGING, TWO_SERVICES
 
@@ -235,3 +239,34 @@ def test_theil_sen_recovers_any_line(slope, intercept, times):
     (5.0, 1.0, 4.5), (9.5, 1.0, 0.0), (10.0, -1.0, 0.0), (5.0, 0.0, None), (5.0, -0.5, None)])
 def test_days_until(current, slope, expected):
     assert days_until(current, slope, 9.5) == expected
+
+
+@pytest.mark.parametrize("value", [1.7976931348623157e308, -1.7e308, 1e12 + 1, float("inf"), float("nan")])
+def test_values_past_what_a_metric_source_accepts_are_refused(cfg, value):
+    samples = [Sample(AS_OF - timedelta(minutes=i), "services.api", "instances", value) for i in range(3)]
+    with pytest.raises(ValueError, match="samples of services.api instances beyond ±1e"):
+        forecast(cfg, samples)
+
+
+# Any value a metric source accepts (0 to MAX_METRIC_VALUE), at any time Python has: the arithmetic stays
+# finite and numpy never warns of an overflow (the warnings are errors here).
+@pytest.fixture(scope="module")
+def module_cfg(tmp_path_factory):
+    path = tmp_path_factory.mktemp("forecast") / "Pulumi.staging.yaml"
+    path.write_text(STACK.format(machine_type="e2-micro", connector_max=3))
+    return config.load(path)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(points=st.lists(st.tuples(st.datetimes(timezones=st.just(UTC)),
+                                 st.floats(0, MAX_METRIC_VALUE) | st.sampled_from([0.0, MAX_METRIC_VALUE])),
+                       min_size=1, max_size=40))
+def test_any_accepted_values_at_any_times_give_a_finite_forecast(module_cfg, points):
+    cfg = module_cfg
+    samples = [Sample(when, "services.api", "instances", value) for when, value in points]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        [result] = forecast(cfg, samples)
+    assert math.isfinite(result.slope_per_day) and math.isfinite(result.current)
+    assert result.days_until_full is None or math.isfinite(result.days_until_full)
+    assert result.change is None or result.change.new <= limits.RUN_MAX_INSTANCES.maximum
