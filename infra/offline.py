@@ -107,8 +107,11 @@ class _CapturingMonitor(mocks.MockMonitor):
                 name=request.name,
                 props=json_format.MessageToDict(request.object),
                 parent=request.parent or None,
-                dependencies=tuple(request.dependencies),
-                property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
+                # The SDK collects dependencies in sets (ordered by memory address): sorted, every plan of the
+                # same inputs is byte-identical, in every run and process.
+                dependencies=tuple(sorted(request.dependencies)),
+                property_dependencies={k: tuple(sorted(v.urns))
+                                       for k, v in sorted(request.propertyDependencies.items())},
                 custom=request.custom,
             ))
         return response

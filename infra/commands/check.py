@@ -15,7 +15,6 @@ import argparse
 import functools
 import os
 import sys
-import time
 from pathlib import Path
 
 from infra import gate, stackfile
@@ -57,21 +56,18 @@ def run(args: argparse.Namespace) -> int:
 
 def check_stack(path: Path, policy_configs: gate.PolicyConfigs) -> StackResult:
     """One stack planned and evaluated, or its config errors."""
-    start = time.perf_counter()
     try:
         verdict = gate.check(path, policy_configs)
     except ConfigError as exc:
         stack = _stack_of(path)
         if stack is None:  # no stack file to point a finding at: the argument is wrong
             raise BadInput(str(exc)) from None
-        return StackResult(stack=stack, path=path, violations=(), seconds=time.perf_counter() - start,
-                           line_of=_line_of(path), errors=config_problems(stack, path, exc))
+        return StackResult(stack=stack, path=path, violations=(), line_of=_line_of(path), errors=config_problems(stack, path, exc))
     return StackResult(
         stack=verdict.plan.stack,
         path=path,
         violations=verdict.violations,
         policy_config=verdict.policy_config,
-        seconds=time.perf_counter() - start,
         line_of=_line_of(path),
         services=tuple(verdict.plan.config.services),
     )

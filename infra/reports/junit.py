@@ -61,10 +61,10 @@ def as_junit(report: Report) -> str:
         for key in _COUNTS:
             suite.set(key, str(counts[key]))
             totals[key] += counts[key]
-        suite.set("time", f"{s.seconds:.3f}")
+        suite.set("time", "0")  # no durations: the same inputs give the same report, byte for byte
     for key in _COUNTS:
         suites.set(key, str(totals[key]))
-    suites.set("time", f"{sum(s.seconds for s in report.stacks):.3f}")
+    suites.set("time", "0")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

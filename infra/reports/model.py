@@ -67,7 +67,6 @@ class StackResult:
     path: Path  # the stack file that was checked
     violations: tuple[Violation, ...]
     policy_config: Path | None = None
-    seconds: float = 0.0
     # line of a config key path, e.g. line_of("golden-path:services", "api", "max_instances")
     line_of: Callable[..., int | None] | None = field(default=None, compare=False, repr=False)
     services: tuple[str, ...] = ()  # the stack's service names, to place a resource in the file

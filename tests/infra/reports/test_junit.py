@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import pytest
-
 from infra import stackfile
 from infra.cli import main
 from infra.reports.formats import render
@@ -81,7 +79,7 @@ def test_counts_match_the_cases(mixed):
         assert int(suite.get("tests")) == len(cases)
         for key, tag in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
             assert int(suite.get(key)) == sum(c.find(tag) is not None for c in cases)
-        assert float(suite.get("time")) == pytest.approx(0.25)
+        assert suite.get("time") == "0"  # no durations: the report is a function of its inputs
         assert suite.find("properties/property[@name='stack_file']") is not None
     for key in ("tests", "failures", "errors", "skipped"):
         assert int(root.get(key)) == sum(int(s.get(key)) for s in root.findall("testsuite"))
