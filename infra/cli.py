@@ -15,6 +15,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from infra import fast_paths
 from infra.config import ConfigError
 from infra.exit_codes import EXIT_BAD_INPUT, EXIT_OK, BadInput
 from infra.stacks import REPO_ROOT
@@ -85,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             from infra.commands import scale as command
         else:
             from infra.commands import forecast as command
-        return command.run(args)
+        with fast_paths.collector():
+            return command.run(args)
     except (ConfigError, BadInput) as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT

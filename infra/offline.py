@@ -25,10 +25,12 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra import config, pulumi_config
+from infra import config, fast_paths, pulumi_config
 from infra.config import StackConfig
 from infra.naming import NAMESPACE
 from policies import contract
+
+fast_paths.install()  # before the program imports a provider SDK
 
 PROJECT = NAMESPACE  # the Pulumi project name
 PROGRAM = Path(__file__).resolve().parent / "__main__.py"

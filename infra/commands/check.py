@@ -62,7 +62,8 @@ def check_stack(path: Path, policy_configs: gate.PolicyConfigs) -> StackResult:
         stack = _stack_of(path)
         if stack is None:  # no stack file to point a finding at: the argument is wrong
             raise BadInput(str(exc)) from None
-        return StackResult(stack=stack, path=path, violations=(), line_of=_line_of(path), errors=config_problems(stack, path, exc))
+        return StackResult(stack=stack, path=path, violations=(), line_of=_line_of(path),
+                           errors=config_problems(stack, path, exc))
     return StackResult(
         stack=verdict.plan.stack,
         path=path,
