@@ -36,7 +36,7 @@ for path in sys.argv[1:]:
     plans[path] = {"resources": [dataclasses.asdict(r) for r in plan.resources], "outputs": plan.outputs}
 compute = sys.modules.get("pulumi_gcp.compute")
 ran = {
-    "lazy SDK": type(getattr(compute, "__loader__", None)).__name__ == "_SubpackageLoader",
+    "lazy SDK": type(getattr(compute, "__loader__", None)).__name__ == "_PackageLoader",
     "no stack traces": pulumi.runtime.resource._get_stack_trace is sdk_shortcuts._no_stack_trace,
 }
 print(json.dumps({"ran": ran, "plans": plans}, default=str))
