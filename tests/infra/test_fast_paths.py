@@ -38,6 +38,7 @@ compute = sys.modules.get("pulumi_gcp.compute")
 ran = {
     "lazy SDK": type(getattr(compute, "__loader__", None)).__name__ == "_PackageLoader",
     "no stack traces": pulumi.runtime.resource._get_stack_trace is sdk_shortcuts._no_stack_trace,
+    "no unused URNs": pulumi.runtime.resource.create_urn is sdk_shortcuts._create_urn_unless_unused,
 }
 print(json.dumps({"ran": ran, "plans": plans}, default=str))
 """

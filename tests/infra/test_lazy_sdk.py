@@ -1,0 +1,72 @@
+"""infra/lazy_sdk.py on a small package laid out as pulumi-language-python generates one: what it defers, what
+it defines on use, and the plain import where a file is not laid out that way. (The whole-plan equivalence
+with the real SDKs is tests/infra/test_fast_paths.py.)"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra import lazy_sdk
+
+HEADER = f"# coding=utf-8\n{lazy_sdk.GENERATED}\n\n"
+FILES = {
+    "__init__.py": HEADER + "from .widget import *\nfrom .gadget import *\nfrom ._inputs import *\n"
+                            "from . import outputs\nLOADED = []\n",
+    "widget.py": HEADER + "from . import outputs\nfrom ._inputs import *\n__all__ = ['WidgetArgs', 'Widget']\n"
+                          "class WidgetArgs:\n    size: 'SizeArgs'\n"
+                          "class Widget:\n    def shape(self) -> 'outputs.Shape':\n        ...\n",
+    "gadget.py": HEADER + "import fakesdk\nfakesdk.LOADED.append('gadget')\n__all__ = ['Gadget']\n"
+                          "class Gadget:\n    pass\n",
+    "_inputs.py": HEADER + "import sys\n\n\ndef keep(cls):\n    return cls\n\n\n__all__ = [\n    'SizeArgs',\n    'UnitArgs',\n    'OtherArgs',\n]\n\n"
+                           "class SizeArgs:\n    unit: 'UnitArgs'\n\n    def size(self):\n        return 1\n\n"
+                           "class UnitArgs:\n    pass\n\n"
+                           "@keep\nclass OtherArgs(UnitArgs):\n    pass\n",
+    "outputs.py": "# written by hand: not the generated layout\n__all__ = ['Shape']\nclass Shape:\n    pass\n",
+}
+
+
+@pytest.fixture
+def fakesdk(tmp_path, monkeypatch):
+    package = tmp_path / "fakesdk"
+    package.mkdir()
+    for name, text in FILES.items():
+        (package / name).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    finder = lazy_sdk._Finder(("fakesdk",))
+    monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
+    yield
+    for name in [name for name in sys.modules if name.partition(".")[0] == "fakesdk"]:
+        del sys.modules[name]
+
+
+def test_names_load_on_use_and_only_what_they_need(fakesdk):
+    import fakesdk
+
+    assert "fakesdk.widget" not in sys.modules and "fakesdk.gadget" not in sys.modules
+    assert fakesdk.Widget.__module__ == "fakesdk.widget"
+    assert "fakesdk.gadget" not in sys.modules  # the star-import of gadget was deferred
+    inputs = sys.modules["fakesdk._inputs"]
+    # widget mentions SizeArgs, which names UnitArgs: both defined; OtherArgs never named, never defined
+    assert {"SizeArgs", "UnitArgs"} <= vars(inputs).keys() and "OtherArgs" not in vars(inputs)
+    assert fakesdk.Gadget.__name__ == "Gadget" and fakesdk.LOADED == ["gadget"]
+
+
+def test_a_class_defined_on_use_keeps_its_file_and_line(fakesdk):
+    import fakesdk
+
+    other = fakesdk.OtherArgs  # decorated, with a base class named without quotes
+    assert issubclass(other, fakesdk.UnitArgs)
+    code = fakesdk.SizeArgs.size.__code__
+    assert code.co_filename == sys.modules["fakesdk._inputs"].__file__  # tracebacks name the SDK's file
+    assert code.co_firstlineno == Path(code.co_filename).read_text().splitlines().index("    def size(self):") + 1
+
+
+def test_a_file_not_laid_out_as_generated_runs_whole(fakesdk):
+    import fakesdk
+
+    assert vars(fakesdk.outputs)["Shape"].__name__ == "Shape"  # defined by the plain import, not on use
+    with pytest.raises(AttributeError, match="has no attribute 'Nothing'"):
+        fakesdk.Nothing  # noqa: B018
