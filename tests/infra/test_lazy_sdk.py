@@ -20,7 +20,8 @@ FILES = {
                           "class Widget:\n    def shape(self) -> 'outputs.Shape':\n        ...\n",
     "gadget.py": HEADER + "import fakesdk\nfakesdk.LOADED.append('gadget')\n__all__ = ['Gadget']\n"
                           "class Gadget:\n    pass\n",
-    "_inputs.py": HEADER + "import sys\n\n\ndef keep(cls):\n    return cls\n\n\n__all__ = [\n    'SizeArgs',\n    'UnitArgs',\n    'OtherArgs',\n]\n\n"
+    "_inputs.py": HEADER + "import sys\n\n\ndef keep(cls):\n    return cls\n\n\n"
+                           "__all__ = [\n    'SizeArgs',\n    'UnitArgs',\n    'OtherArgs',\n]\n\n"
                            "class SizeArgs:\n    unit: 'UnitArgs'\n\n    def size(self):\n        return 1\n\n"
                            "class UnitArgs:\n    pass\n\n"
                            "@keep\nclass OtherArgs(UnitArgs):\n    pass\n",
