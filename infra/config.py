@@ -34,7 +34,7 @@ from infra.config_errors import ConfigError
 from infra.naming import NAMESPACE
 from infra.pulumi_config import SecretValue
 from policies import contract, limits
-from policies.redaction import shown
+from policies.redaction import generic_secret_shape, known_secret_shape, shown
 
 PROVIDER_NAMESPACES = ("gcp", "docker", "random")  # provider settings that live beside ours
 # The Pulumi CLI's own keys, read by the CLI and never by the program (pulumi/pulumi:
@@ -286,6 +286,11 @@ class Service(_Model):
                 raise ValueError(f"{config_errors.key_text(name)}: not a Secret Manager secret id (optionally "
                                  ":version), such as api-stripe-key or api-stripe-key:3; put the value in Secret "
                                  "Manager, never in the stack file")
+            # A Stripe key is made of an id's characters too: the secret itself, pasted where its id belongs.
+            pasted = known_secret_shape(ref) or generic_secret_shape(ref)
+            if pasted:
+                raise ValueError(f"{config_errors.key_text(name)}: {pasted} where a Secret Manager secret id "
+                                 "belongs; put the value in Secret Manager (and rotate it), never in the stack file")
         return v
 
     @field_validator("image")

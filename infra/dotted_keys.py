@@ -26,20 +26,26 @@ def split_key(key: str) -> tuple[str, ...]:
     while True:
         match = _SEGMENT.match(key, pos)
         if not match:
-            raise EditError(f"{key!r} is not a dotted key such as services.api.max_instances "
+            raise EditError(f"{redaction.shown(key)} is not a dotted key such as services.api.max_instances "
                             "(segments are non-empty, without spaces; quote a segment holding dots)")
         parts.append(match.group("quoted") or match.group("plain"))
         pos = match.end()
         if pos == len(key):
             return tuple(parts)
         if key[pos] != ".":
-            raise EditError(f"{key!r}: expected '.' after {key[:pos]!r}")
+            raise EditError(f"{redaction.shown(key)}: expected '.' after {redaction.shown(key[:pos])}")
         pos += 1
 
 
 def join_key(parts: tuple[str, ...] | list[str]) -> str:
     """The inverse of split_key."""
     return ".".join(f'"{p}"' if "." in p else p for p in parts)
+
+
+def shown_key(key: str) -> str:
+    """A dotted key as a message writes it: each segment as the redaction rule shows a name (a pasted
+    secret can be a key too)."""
+    return ".".join(redaction.shown_name(part) for part in key.split("."))
 
 
 def config_path(parts: tuple[str, ...]) -> tuple[str, ...]:
@@ -98,4 +104,6 @@ def echo_assignment(text: str) -> str:
     if not sep:
         return redaction.shown(text.strip())
     shown = redaction.shown(raw, key)
+    if shown_key(key) != key:
+        return f"{shown_key(key)}={shown}"
     return repr(f"{key}={raw}") if shown == repr(raw) else f"{key}=({shown})"

@@ -15,8 +15,9 @@ from pydantic import BaseModel
 
 from infra import stackfile
 from infra.config import CONFIG_KEYS, StackConfig, Text
-from infra.dotted_keys import config_path, join_key, lookup
+from infra.dotted_keys import config_path, join_key, lookup, shown_key
 from infra.edit_error import EditError
+from policies.redaction import shown, shown_name
 
 NON_TEXT_TYPES = (bool, int, float)  # settings the model wants as YAML numbers or booleans, never quoted
 
@@ -40,33 +41,34 @@ def setting_type(sf: stackfile.StackFile, where: str, key: str, parts: tuple[str
     Raises EditError, naming file, line and key, for a key the config contract has no single
     setting for (typos, whole mappings, entries the file does not have).
     """
+    def at(depth: int) -> str:  # the line of parts[:depth], looked up for a message only: it composes the file
+        line = sf.line_of(*config_path(parts[:depth]))
+        return f"{where}:{line}" if line else where
+
     annotation: Any = StackConfig
     for depth, part in enumerate(parts):
         here = join_key(parts[: depth + 1])
-        line = sf.line_of(*config_path(parts[: depth + 1]))
-        at = f"{where}:{line}" if line else where
         if _is_model(annotation):
             fields = CONFIG_KEYS if annotation is StackConfig else tuple(annotation.model_fields)
             if part not in fields:
                 near = difflib.get_close_matches(part, fields, n=1, cutoff=0.6)
                 hint = f"did you mean {join_key((*parts[:depth], near[0]))}?" if near else \
-                    f"{join_key(parts[:depth]) or 'the config'} has {', '.join(fields)}"
-                raise EditError(f"{at}: {key}: unknown key {here}; {hint}")
+                    f"{shown_key(join_key(parts[:depth])) or 'the config'} has {', '.join(fields)}"
+                raise EditError(f"{at(depth + 1)}: {shown_key(key)}: unknown key {shown_key(here)}; {hint}")
             annotation = _unwrap(annotation.model_fields[part].annotation)
         elif typing.get_origin(annotation) is dict:
             annotation = _unwrap(typing.get_args(annotation)[1])
             present = lookup(sf.config, config_path(parts[:depth]))
             if _is_model(annotation) and (not isinstance(present, dict) or part not in present):
-                known = ", ".join(present) if isinstance(present, dict) and present else "none"
-                raise EditError(f"{at}: {key}: {join_key(parts[:depth])} has no entry {part!r} (it has: "
+                known = ", ".join(map(shown_name, present)) if isinstance(present, dict) and present else "none"
+                raise EditError(f"{at(depth + 1)}: {shown_key(key)}: {shown_key(join_key(parts[:depth]))} has no entry "
+                                f"{shown(part)} (it has: "
                                 f"{known}); the scaler changes settings, add a new entry by hand")
         else:
-            raise EditError(f"{at}: {key}: {join_key(parts[:depth])} is a single value, not a mapping; "
-                            f"there is no {here}")
+            raise EditError(f"{at(depth + 1)}: {shown_key(key)}: {shown_key(join_key(parts[:depth]))} is a single "
+                            f"value, not a mapping; there is no {shown_key(here)}")
     if _is_model(annotation) or typing.get_origin(annotation) is dict:
         what = f"has keys {', '.join(annotation.model_fields)}" if _is_model(annotation) else "is a map"
-        line = sf.line_of(*config_path(parts))
-        at = f"{where}:{line}" if line else where
-        raise EditError(f"{at}: {key}: is a mapping ({what}); the editor sets single values, "
-                        f"e.g. {key}.<name>=VALUE")
+        raise EditError(f"{at(len(parts))}: {shown_key(key)}: is a mapping ({what}); the editor sets single "
+                        f"values, e.g. {shown_key(key)}.<name>=VALUE")
     return annotation

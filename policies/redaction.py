@@ -4,8 +4,9 @@ A message that quotes a bad value (a config error, a policy finding, a metrics o
 problem, a `scale set` refusal or diff) shows it only when it cannot be a secret: numbers,
 booleans and null; values of a closed set (a known enum); short strings that look like words.
 Anything else is described, never shown ("a 28-character string"); `secure:` ciphertext and
-values under a secret-looking key are never shown at all. Kept inside policies/ so the pack and
-the `infra` tools share it.
+values under a secret-looking key are never shown at all. Free text written to be read (a waiver's
+reason) is shown at any length, unless a word of it is shaped like a secret. Kept inside policies/ so
+the pack and the `infra` tools share it.
 """
 
 from __future__ import annotations
@@ -112,6 +113,17 @@ def shown(value: Any, key: str | None = None, choices: Iterable[str] = ()) -> st
     if isinstance(value, dict):
         return f"a mapping of {len(value)} key{'s' * (len(value) != 1)}"
     return f"a {type(value).__name__}"
+
+
+def shown_text(text: str) -> str:
+    """Free text a person wrote for people to read (a waiver's reason, owner or resource glob): as it is, on
+    one line, at any length; described as shown() describes it when any word of it is shaped like a secret,
+    or it holds a control character (an escape sequence would rewrite the reader's terminal)."""
+    one_line = " ".join(text.split())  # a line break would split the report line it travels in
+    if (one_line.isprintable() and not known_secret_shape(one_line)
+            and not any(random_looking(word) or generic_secret_shape(word) for word in one_line.split())):
+        return one_line
+    return f"a {len(text)}-character string"
 
 
 def shown_name(name: str) -> str:

@@ -19,7 +19,7 @@ from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
 
-from policies.redaction import shown
+from policies.redaction import shown, shown_text
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -57,7 +57,8 @@ class Waiver:
         return day <= self.expires
 
     def describe(self) -> str:
-        return f"{self.reason} (owner {self.owner}, until {self.expires.isoformat()})"
+        # Every report quotes the reason and owner: a token pasted there is described, as in any message.
+        return f"{shown_text(self.reason)} (owner {shown_text(self.owner)}, until {self.expires.isoformat()})"
 
 
 def parse_waivers(config: Mapping[str, Any]) -> tuple[Waiver, ...]:
@@ -97,8 +98,10 @@ def applicable(waivers: Iterable[Waiver], names: Iterable[str], day: date) -> tu
 
 
 def expired_note(waiver: Waiver) -> str:
-    return (f" (waiver {waiver.resource!r} by {waiver.owner} expired on {waiver.expires.isoformat()}: "
-            f"{waiver.reason}; fix the resource or renew the waiver)")
+    glob = shown_text(waiver.resource)
+    glob = repr(glob) if glob == waiver.resource else glob  # quoted when it is the glob, not a description
+    return (f" (waiver {glob} by {shown_text(waiver.owner)} expired on "
+            f"{waiver.expires.isoformat()}: {shown_text(waiver.reason)}; fix the resource or renew the waiver)")
 
 
 # --- waived violations, carried in a not-applicable reason -------------------------------------

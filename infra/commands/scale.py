@@ -26,7 +26,8 @@ from typing import Any
 
 from infra import config, metrics, stackfile_edit
 from infra.candidate import Accepted, Refused, check_candidate
-from infra.dotted_keys import echo_assignment
+from infra.change import Change
+from infra.dotted_keys import echo_assignment, shown_key
 from infra.exit_codes import EXIT_FAILED, EXIT_OK, BadInput
 from infra.gate import PolicyConfigs
 from infra.metrics.samples import iso
@@ -60,7 +61,7 @@ def parse_assignments(texts: list[str]) -> dict[str, Any]:
             raise BadInput(str(exc)) from None
         key = key.removeprefix(f"{NAMESPACE}:")
         if key in assignments and assignments[key] != value:
-            raise BadInput(f"{key} is given twice ({shown(assignments[key], key)} and {shown(value, key)}); "
+            raise BadInput(f"{shown_key(key)} is given twice ({shown(assignments[key], key)} and {shown(value, key)}); "
                            "give it once")
         assignments[key] = value
     return assignments
@@ -81,7 +82,7 @@ def scale_set(path: Path, texts: list[str], *, dry_run: bool = False, force: boo
     asked = " ".join(echo_assignment(text) for text in texts)
     if dry_run:
         return _dry_run(path, text, new_text, force, asked, PolicyConfigs())
-    return _write(path, lambda _: assignments, force, asked, PolicyConfigs())
+    return _write(path, lambda _: assignments, force, asked, PolicyConfigs(), applied=(text, new_text, changes))
 
 
 # --- scale auto -----------------------------------------------------------------------------------
@@ -154,9 +155,11 @@ def _dry_run(path: Path, text: str, new_text: str, force: bool, asked: str,
 
 
 def _write(path: Path, wanted: Callable[[str], dict[str, Any]], force: bool, asked: str,
-           policy_configs: PolicyConfigs, on_decided: Callable[[], None] | None = None) -> int:
+           policy_configs: PolicyConfigs, on_decided: Callable[[], None] | None = None,
+           applied: tuple[str, str, list[Change]] | None = None) -> int:
     """The locked edit: assignments decided from the file as it is under the lock, the candidate
-    checked, written atomically or not at all; prints the diff it wrote, or why not."""
+    checked, written atomically or not at all; prints the diff it wrote, or why not. applied: the
+    candidate already made from the file as it was read (stackfile_edit.edit)."""
     seen = _Attempt()
 
     def assignments(current: str) -> dict[str, Any]:
@@ -171,7 +174,7 @@ def _write(path: Path, wanted: Callable[[str], dict[str, Any]], force: bool, ask
         seen.verdict = check_candidate(path, seen.old_text, candidate, force, policy_configs)
 
     try:
-        changes = stackfile_edit.edit(path, assignments, validate)
+        changes = stackfile_edit.edit(path, assignments, validate, applied=applied)
     except Refused as exc:
         _print_refusal(path, asked, exc, dry_run=False)
         return EXIT_FAILED

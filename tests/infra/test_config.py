@@ -100,6 +100,19 @@ def test_secret_values_are_never_echoed(write_stack) -> None:
     assert "sk_live" not in problem and "STRIPE_API_KEY: not a Secret Manager secret id" in problem
 
 
+@pytest.mark.parametrize(("pasted", "shape"), [
+    ("sk_live_" + "Qx7RkP3mWz9TbN2vLc8HyJ4d", "a Stripe secret key"),
+    ("Qx7RkP3mWz9TbN2vLc8HyJ4dZq7RkP3mWx9Tb", "a long random-looking token"),
+])
+def test_a_secret_pasted_where_its_id_belongs_is_refused(write_stack, pasted, shape) -> None:
+    # Its characters are an id's: without a look at its shape, it would be planned, and committed.
+    path = write_stack(GCP_STAGING + "  golden-path:services:\n    api:\n      image: app:1\n      secrets:\n"
+                       f"        STRIPE_API_KEY: {pasted}\n")
+    assert problems(path) == [f"{path}:9: services.api.secrets: STRIPE_API_KEY: {shape} where a Secret Manager "
+                              "secret id belongs; put the value in Secret Manager (and rotate it), never in the "
+                              "stack file"]
+
+
 def test_malformed_yaml_missing_file_and_duplicates(write_stack, tmp_path: Path) -> None:
     path = write_stack("config:\n  golden-path:environment: [local\n")
     (problem,) = problems(path)

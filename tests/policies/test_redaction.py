@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.redaction import generic_secret_shape, known_secret_shape, secret_key, shown
+from policies.redaction import generic_secret_shape, known_secret_shape, secret_key, shown, shown_text
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -48,3 +48,15 @@ def test_a_long_value_is_scanned_once_not_once_per_start(value):
     assert known_secret_shape(value) is None and generic_secret_shape(value) is None
     assert known_secret_shape(value + ".eyJhbGciOi.eyJzdWIiOiIx.x") == "a JSON Web Token"
     assert generic_secret_shape("x " + value + "+db://user:pass@host") == "a URL with a password in it"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("migration to pgbouncer under way (INC-2211); see the runbook", None),  # prose, at any length
+    ("gp-prod-*", None),
+    ("load\ntest", "load test"),  # one line: a report line must not split
+    ("blocked by " + "sk_live_" + "a1B2c3D4e5F6g7H8", "a 35-character string"),  # a secret among words
+    ("v1:Gk2Lq9WzXp0Bc7Rt:Yh3Nf8Vd6Jm1Ks4Pq0Wz9Xc2Lr5Tb7Hg==", "a 54-character string"),  # ciphertext
+    ("red \x1b[31malert", "a 14-character string"),  # an escape sequence for the reader's terminal
+])
+def test_free_text_is_shown_unless_it_holds_a_secret(text, expected):
+    assert shown_text(text) == (text if expected is None else expected)
