@@ -1,7 +1,10 @@
 """Reading Pulumi.<stack>.yaml: its config map, and the line of any key for error messages.
 
 Reading is on the gate's hot path, so it uses libyaml; line numbers are looked up only when an
-error needs one. Writing (comments kept, atomic, locked) is in infra/stackfile_edit.py.
+error needs one. A command reads the same file (and the candidate it writes) several times over
+(apply, the config model, the plan, the program under mocks): the last two texts read are parsed
+once, and each read gets its own copy of the config. Writing (comments kept, atomic, locked) is in
+infra/stackfile_edit.py.
 
 Only `config:` is config. The other keys the Pulumi CLI writes belong to it: the secrets provider
 (`encryptionsalt:`, or `secretsprovider:` and `encryptedkey:`) and `environment:`, the ESC
@@ -12,7 +15,11 @@ environment adds are resolved by the CLI only, so the offline gate does not see 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
+import gc
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +68,7 @@ class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoa
 
 _TAG = "tag:yaml.org,2002:"
 _MERGE = _TAG + "merge"
+_STR = _TAG + "str"
 _PLAIN_NUMBER = "tag:golden-path:plain-number"  # a plain scalar go-yaml v3 may read as a number or a time
 # Of YAML 1.1's resolvers only null and the merge key `<<` are go-yaml v3's too (its resolve table); the
 # rest (1.1 booleans, base-60 numbers, `=`) would type text that the Pulumi CLI reads as text.
@@ -107,18 +115,28 @@ def _construct_by_kind(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)
 
 
+def _constructed(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A node's value: text as it is (most of a large file), anything else through the loader, whose
+    bookkeeping for each node (aliases, recursion) costs more than the text itself."""
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         if key_node.tag == _MERGE:
             continue  # `<<: *defaults`, which construct_mapping merges as go-yaml v3 does (own keys win)
-        key = loader.construct_object(key_node)
+        key = _constructed(loader, key_node)
         if isinstance(key, list | dict):  # go-yaml v3: "invalid map key"
             raise _problem(key_node, "a list or a mapping cannot be a key; a key is a name")
         if key in seen:
             raise _problem(key_node, f"duplicate key {shown(key)} (first at line {seen[key]})")
         seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=True)
+    if len(seen) < len(node.value):  # merge keys, which the loader merges
+        return loader.construct_mapping(node, deep=True)
+    return {key: _constructed(loader, value_node) for key, (_, value_node) in zip(seen, node.value, strict=True)}
 
 
 _Loader.add_constructor(_PLAIN_NUMBER, _construct_plain_number)
@@ -132,12 +150,35 @@ _Loader.add_constructor(_MERGE, _construct_by_kind)  # `<<` as a value, not a ke
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing allocates a node, two marks and a value per scalar, none of them in a cycle; the garbage
+    collector's passes over them took as long as the parse itself (a 20 MB file: 2.5 s of 5)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+BOM = "\ufeff"
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of YAML text as the reader composes it (None: no document). Marks index the text after
+    a leading byte order mark, whether the parser is libyaml (which does not count it) or Python's."""
+    with _collector_paused():
+        return yaml.compose(text.removeprefix(BOM), Loader=_Loader)
+
+
 @dataclass(frozen=True)
 class StackFile:
     path: Path
     text: str
     config: dict[str, Any]  # the file's `config:` map, keys as written ("golden-path:services")
-    _nodes: list[yaml.Node] = field(default_factory=list, repr=False, compare=False)
+    _nodes: list[yaml.Node | None] = field(default_factory=list, repr=False, compare=False)
     # id of a mapping node -> its keys by what they read as: one look-up a key, so reporting every one of
     # many problems stays linear
     _keys: dict[int, dict[tuple[type, Any], tuple[yaml.Node, yaml.Node]]] = field(
@@ -159,11 +200,15 @@ class StackFile:
         _, key_node = self._find(keys)
         return key_node.value if key_node is not None else None
 
+    def root(self) -> yaml.Node | None:
+        """The file's node tree (compose), composed on first use: for line numbers and the writer's splice."""
+        if not self._nodes:
+            self._nodes.append(compose(self.text))
+        return self._nodes[0]
+
     def _find(self, keys: tuple[Any, ...]) -> tuple[int | None, yaml.Node | None]:
         """The line of the deepest key of the path present, and the node of the last key if all are."""
-        if not self._nodes:
-            self._nodes.append(yaml.compose(self.text, Loader=_Loader))
-        node = self._nodes[0]
+        node = self.root()
         line, key_node = None, None
         for key in ("config", *keys):
             key_node = None
@@ -219,6 +264,25 @@ def allowed_alias_ratio(nodes: int) -> float:
     return most - (most - least) * (nodes - low) / (high - low)
 
 
+# Where a node, and so an alias, can start: after a line break, an indicator or a flow bracket or comma (and
+# spaces). Line breaks as libyaml knows them (YAML 1.1's too), and the byte order mark, which may open the text.
+_NODE_STARTS = frozenset("-?:[{,\r\n\x85\u2028\u2029\ufeff")
+
+
+def _may_alias(text: str) -> bool:
+    """Whether text may hold an alias: a `*` where a node can start. A `*` in prose (`2 * 4`, `*note*`, in a
+    comment or in text) starts none, so a large file's comments do not cost a reading of its event stream."""
+    at = text.find("*")
+    while at >= 0:
+        start = at
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+        if start == 0 or text[start - 1] in _NODE_STARTS:
+            return True
+        at = text.find("*", at + 1)
+    return False
+
+
 def _check_shape(path: Path, text: str) -> None:
     """Refuse nesting beyond MAX_NESTING and aliasing go-yaml v3 refuses, before anything is built.
 
@@ -228,8 +292,8 @@ def _check_shape(path: Path, text: str) -> None:
     size is remembered, so an alias costs what it would expand to without being expanded. Skipped when
     the text can neither nest that deep nor hold an alias.
     """
-    longest = max(map(len, text.splitlines()), default=0)
-    if "*" not in text and text.count("[") + text.count("{") < MAX_NESTING and longest < MAX_NESTING:
+    if not _may_alias(text) and text.count("[") + text.count("{") < MAX_NESTING and \
+            max(map(len, text.split("\n")), default=0) < MAX_NESTING:  # lines split at \n only: no shorter
         return
     expanded: dict[str, int] = {}  # anchor -> the nodes its expansion decodes
     frames: list[list] = [[None, 0]]  # [anchor, nodes decoded so far] of each open collection
@@ -269,12 +333,35 @@ def _check_shape(path: Path, text: str) -> None:
 
 
 def read(path: Path, text: str | None = None) -> StackFile:
-    """Parse a stack file (or text meant for it); StackFileError names the file and line."""
-    if text is None:
-        text = read_text(path)
+    """Parse a stack file (or text meant for it); StackFileError names the file and line. The same text at
+    the same path is parsed once (the last two: a file and the candidate written over it); its config is
+    copied for each caller, who may change it (a copy costs a twentieth of a parse)."""
+    parsed = _read_once(path, read_text(path) if text is None else text)
+    # its own node tree too, composed if asked for (a line, a splice) and gone with it: a large file's
+    # tree is ten times the file, and would stay for the whole command
+    return StackFile(parsed.path, parsed.text, _copied(parsed.config))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_once(path: Path, text: str) -> StackFile:
+    return parse(path, text)
+
+
+def _copied(value: Any) -> Any:
+    """A config tree's mappings and lists copied, its values (text, numbers, None) shared."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+def parse(path: Path, text: str) -> StackFile:
+    """read(), never shared: for snippets, which would only push the files out of read()'s memory."""
     _check_shape(path, text)
     try:
-        document = yaml.load(text, Loader=_Loader)
+        with _collector_paused():
+            document = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""

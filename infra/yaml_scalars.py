@@ -23,7 +23,7 @@ def read_scalar(token: str, flow: bool) -> Any:
     """The value `token` has when the stack file reader meets it as a mapping value (MISSING if none)."""
     snippet = f"config: {{k: {token}}}\n" if flow else f"config:\n  k: {token}\n"
     try:
-        config = stackfile.read(Path("Pulumi.value.yaml"), snippet).config
+        config = stackfile.parse(Path("Pulumi.value.yaml"), snippet).config
     except (stackfile.StackFileError, yaml.YAMLError):  # YAMLError: characters YAML does not allow
         return MISSING
     return config.get("k", MISSING) if len(config) == 1 else MISSING

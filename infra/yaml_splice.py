@@ -1,22 +1,30 @@
-"""Setting one scalar in YAML text by a text splice: every other byte of the file stays.
+"""Setting scalars in YAML text by text splices: every other byte of the file stays.
 
 Why a splice and not a YAML dump: a dump re-flows what it did not understand (spacing before
-comments, flow mappings, CRLF, a BOM). Here ruamel.yaml only *finds* the scalar (its composer gives
-character offsets) and the new token replaces exactly those characters. An absent key is added
-last in its mapping, with any missing parents, in the file's indentation and line breaks.
+comments, flow mappings, CRLF, a BOM). Here the stack file reader's composer (libyaml) only *finds*
+the scalar (its marks give character offsets) and the new token replaces exactly those characters.
+An absent key is added last in its mapping, with any missing parents, in the file's indentation and
+line breaks.
+
+Composing the tree is what costs (about 0.07 s a MB), so the splices of several keys are found in one
+tree and made together wherever the order they are made in cannot matter (they neither touch, nor add
+one new section twice, nor add keys at one place to different mappings); the rest are found in the
+next tree. The text is what setting the keys one after another would give.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.error import YAMLError as RuamelYAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from infra.dotted_keys import config_path, join_key, split_key
+from infra import stackfile
+from infra.dotted_keys import config_path, join_key, shown_key, split_key
 from infra.edit_error import EditError
 from infra.yaml_scalars import scalar_token
 from policies import redaction
@@ -24,18 +32,18 @@ from policies import redaction
 
 def _compose(text: str, where: str) -> Node | None:
     try:
-        return YAML(typ="rt").compose(text)
-    except MarkedYAMLError as exc:
+        return stackfile.compose(text)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise EditError(f"{where}{line}: malformed YAML: {exc.problem or exc.context}") from None
-    except RuamelYAMLError as exc:  # e.g. a character YAML does not allow
+    except yaml.YAMLError as exc:  # e.g. a character YAML does not allow
         raise EditError(f"{where}: not YAML: {exc}") from None
 
 
 def _is_empty(text: str, node: Node) -> bool:
-    """A value left out (`key:` with nothing after it); its marks point at the next token."""
-    return isinstance(node, ScalarNode) and node.style is None and node.value == "" and \
+    """A value left out (`key:` with nothing after it); its marks span no text but space."""
+    return isinstance(node, ScalarNode) and not node.style and node.value == "" and \
         text[node.start_mark.index : node.end_mark.index].strip() == ""
 
 
@@ -89,7 +97,7 @@ def _file_newline(text: str) -> str:
 def _key_token(key: str, flow: bool, where: str) -> str:
     token = scalar_token(key, None, flow)
     if token is None:
-        raise EditError(f"{where}: {key!r} cannot be written as a YAML key")
+        raise EditError(f"{where}: {redaction.shown(key)} cannot be written as a YAML key")
     return token
 
 
@@ -111,12 +119,41 @@ def _flow_entry(keys: tuple[str, ...], value_token: str, where: str) -> str:
     return entry
 
 
-def _insert_block(text: str, index: int, lines: list[str]) -> str:
+@dataclass(frozen=True)
+class _Splice:
+    """Replace text[start:end] with new; adds names the key added to a mapping: (id of the mapping, key)."""
+
+    start: int
+    end: int
+    new: str
+    adds: tuple[int, str] | None = None
+
+    def conflicts(self, other: _Splice) -> bool:
+        if self.adds is not None and self.adds == other.adds:
+            return True  # both would add the section; the second belongs inside the first's
+        if self.start == self.end == other.start == other.end and self.adds and other.adds:
+            # Keys added to one mapping at one place go in the order given, as one after the other
+            # would; a mapping that ends where its parent does gets its key before the parent's.
+            return self.adds[0] != other.adds[0]
+        return self.start <= other.end and other.start <= self.end
+
+
+def _spliced(text: str, splices: list[_Splice]) -> str:
+    """text with splices that do not conflict made; insertions at one place in the order given."""
+    pieces, at = [], 0
+    for splice in sorted(splices, key=lambda s: s.start):  # stable: the order given, at one place
+        pieces += [text[at : splice.start], splice.new]
+        at = splice.end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _insert_block(text: str, index: int, lines: list[str], adds: tuple[int, str]) -> _Splice:
     """Insert whole lines at the start of the line after index, in that line's line-break style."""
     at, newline = _line_after(text, index)
     if not newline:  # the last line has no line break: give it one, keep the file ending without
-        return text + _file_newline(text) + _file_newline(text).join(lines)
-    return text[:at] + newline.join(lines) + newline + text[at:]
+        return _Splice(at, at, _file_newline(text) + _file_newline(text).join(lines), adds)
+    return _Splice(at, at, newline.join(lines) + newline, adds)
 
 
 def set_scalar(text: str, where: str, key: str, value: Any) -> str:
@@ -125,36 +162,60 @@ def set_scalar(text: str, where: str, key: str, value: Any) -> str:
     Raises EditError, naming where, the line and key, where the file has something else than a
     single plain or quoted value there (a mapping, a list, an anchor, a block scalar).
     """
+    return set_scalars(text, where, [(key, value)])
+
+
+def set_scalars(text: str, where: str, values: list[tuple[str, Any]], tree: Node | None = None) -> str:
+    """set_scalar for each (key, value) in turn; tree is text's (stackfile.compose), if already composed."""
+    bom = stackfile.BOM if text.startswith(stackfile.BOM) else ""  # the marks leave it out
+    text = text[len(bom):]
+    pending = list(values)
+    while pending:
+        root = tree if tree is not None else _compose(text, where)
+        tree = None
+        step = functools.cache(lambda root=root: _indent_step(root))  # walks the whole tree: only if needed
+        splices: list[_Splice] = []
+        for key, value in pending:
+            splice = _splice(text, root, step, where, key, value)
+            if any(splice.conflicts(made) for made in splices):
+                break
+            splices.append(splice)
+        text = _spliced(text, splices)
+        pending = pending[len(splices):]
+    return bom + text
+
+
+def _splice(text: str, root: Node | None, step: Callable[[], int], where: str, key: str, value: Any) -> _Splice:
+    """The splice that sets the scalar at dotted key in text, whose tree is root (see set_scalar)."""
     parts = split_key(key)
-    root = _compose(text, where)
-    step = _indent_step(root)
     path = ("config", *config_path(parts))
 
     def token(style: str | None, flow: bool) -> str:
         found = scalar_token(value, style, flow)
         if found is None:
-            raise EditError(f"{where}: {key}: {redaction.shown(value, key)} cannot be written as a YAML value")
+            raise EditError(f"{where}: {shown_key(key)}: {redaction.shown(value, key)} cannot be written "
+                            "as a YAML value")
         return found
 
     if root is None:  # an empty file, or only comments
         newline = _file_newline(text)
-        lines = _block_lines(path, token(None, False), 0, step, where)
+        lines = _block_lines(path, token(None, False), 0, step(), where)
         lead = newline if text and not text.endswith("\n") else ""
-        return text + lead + newline.join(lines) + newline
+        return _Splice(len(text), len(text), lead + newline.join(lines) + newline, (id(root), path[0]))
 
     node, owner, flow = root, None, False
     for depth, part in enumerate(path):
         rest = path[depth:]
         line = node.start_mark.line + 1
         if owner is not None and _is_empty(text, node):  # `last_scaled:` with nothing under it yet
-            column = owner.start_mark.column + step
+            column = owner.start_mark.column + step()
             return _insert_block(text, owner.end_mark.index,
-                                 _block_lines(rest, token(None, False), column, step, where))
+                                 _block_lines(rest, token(None, False), column, step(), where), (id(owner), part))
         if not isinstance(node, MappingNode):
             shown = text[node.start_mark.index : node.end_mark.index].strip() or "null"
             above = join_key(parts[: depth - 1]) or "config"
-            raise EditError(f"{where}:{line}: {key}: {above} is {redaction.shown(shown)} in the file, not a mapping; "
-                            "fix it by hand first")
+            raise EditError(f"{where}:{line}: {shown_key(key)}: {shown_key(above)} is {redaction.shown(shown)} "
+                            "in the file, not a mapping; fix it by hand first")
         flow = flow or bool(node.flow_style)
         hit = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
         if hit is None:
@@ -162,11 +223,11 @@ def set_scalar(text: str, where: str, key: str, value: Any) -> str:
                 entry = _flow_entry(rest, token(None, True), where)
                 if node.value:
                     at = node.value[-1][1].end_mark.index
-                    return text[:at] + ", " + entry + text[at:]
-                return text[: node.start_mark.index] + "{" + entry + "}" + text[node.end_mark.index :]
+                    return _Splice(at, at, ", " + entry, (id(node), part))
+                return _Splice(node.start_mark.index, node.end_mark.index, "{" + entry + "}", (id(node), part))
             column = node.value[0][0].start_mark.column
             return _insert_block(text, _last_end(text, None, node),
-                                 _block_lines(rest, token(None, False), column, step, where))
+                                 _block_lines(rest, token(None, False), column, step(), where), (id(node), part))
         owner, node = hit
 
     assert owner is not None
@@ -174,14 +235,16 @@ def set_scalar(text: str, where: str, key: str, value: Any) -> str:
     source = text[node.start_mark.index : node.end_mark.index]
     if not isinstance(node, ScalarNode):
         kind = "list" if isinstance(node, SequenceNode) else "mapping"
-        raise EditError(f"{where}:{line}: {key}: the file has a {kind} here, not a single value; "
+        raise EditError(f"{where}:{line}: {shown_key(key)}: the file has a {kind} here, not a single value; "
                         "fix it by hand first")
-    if node.anchor or source[:1] in ("&", "*", "!"):
-        raise EditError(f"{where}:{line}: {key}: the value is anchored, an alias or tagged "
+    # libyaml keeps no anchor on a node: an anchored value, and an alias of one, start at the `&`
+    if source[:1] in ("&", "*", "!"):
+        raise EditError(f"{where}:{line}: {shown_key(key)}: the value is anchored, an alias or tagged "
                         f"({source.split()[0]}); a change here would change other keys too; edit it by hand")
     if node.style in ("|", ">"):
-        raise EditError(f"{where}:{line}: {key}: a block scalar ({node.style}); edit it by hand")
+        raise EditError(f"{where}:{line}: {shown_key(key)}: a block scalar ({node.style}); edit it by hand")
     if _is_empty(text, node):  # `key:` with the value left out: write it after the colon
         colon = text.index(":", owner.end_mark.index) + 1
-        return text[:colon] + " " + token(None, flow) + text[colon:]
-    return text[: node.start_mark.index] + token(node.style, flow) + text[node.end_mark.index :]
+        end = max(colon, node.end_mark.index)  # in a flow mapping the marks take in the space after the colon
+        return _Splice(colon, end, " " + token(None, flow) + text[colon:end])
+    return _Splice(node.start_mark.index, node.end_mark.index, token(node.style or None, flow))

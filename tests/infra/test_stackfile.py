@@ -11,6 +11,8 @@ from infra import stackfile
 from infra.stackfile import MAX_NESTING, StackFileError, allowed_alias_ratio
 from tests.conftest import GCP_STAGING
 
+stackfile_parse = stackfile.parse
+
 
 def laughs(indent: str, levels: int = 9) -> str:
     """The billion-laughs document's anchors, one per line at `indent`, each nine aliases of the last."""
@@ -139,4 +141,38 @@ def test_a_device_behind_a_stack_file_name_is_refused_unread(tmp_path: Path, tar
     path = tmp_path / "Pulumi.device.yaml"
     path.symlink_to(target)
     with pytest.raises(StackFileError, match=r"not a regular file \(a directory, FIFO or device\)"):
+        stackfile.read(path)
+
+
+def test_a_text_read_again_is_parsed_once_and_each_reader_gets_its_own_config(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "Pulumi.staging.yaml"
+    path.write_text(GCP_STAGING + "  golden-path:services:\n    api:\n      image: x\n      env: {A: a}\n")
+    parsed = []
+    monkeypatch.setattr(stackfile, "parse", lambda *args: parsed.append(args) or stackfile_parse(*args))
+    first, again = stackfile.read(path), stackfile.read(path, path.read_text())
+    assert len(parsed) == 1
+    first.config["golden-path:services"]["api"]["env"]["A"] = "changed"
+    assert again.config == stackfile.read(path).config == stackfile.parse(path, path.read_text()).config
+    assert again.config["golden-path:services"]["api"]["env"] == {"A": "a"}
+
+
+def laughs_written(style: str, newline: str, levels: int = 9) -> str:
+    """laughs() with its aliases after `- ` (block), first on the lines of a flow list (lines), or after a
+    comma only (flow); under a comment full of stars that are no aliases."""
+    lines = ["  # a note: 2 * 4 vCPU is *not* an alias", "  golden-path:k:", "    l0: &l0 [lol, lol, lol, lol, lol]"]
+    for n in range(1, levels):
+        alias = f"*l{n - 1}"
+        lines += {"block": [f"    l{n}: &l{n}"] + [f"      - {alias}"] * 9,
+                  "lines": [f"    l{n}: &l{n} ["] + [f"      {alias},"] * 9 + ["    ]"],
+                  "flow": [f"    l{n}: &l{n} [lol" + f", {alias}" * 9 + "]"]}[style]
+    return newline.join(lines) + newline
+
+
+@pytest.mark.parametrize("style", ["block", "lines", "flow"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_aliases_wherever_they_stand_are_counted_whatever_the_line_breaks(tmp_path: Path, newline: str,
+                                                                          style: str) -> None:
+    path = tmp_path / "Pulumi.staging.yaml"
+    path.write_bytes(("config:" + newline + laughs_written(style, newline)).encode())
+    with pytest.raises(StackFileError, match="excessive aliasing"):
         stackfile.read(path)

@@ -102,6 +102,68 @@ def test_diff_is_git_style(tmp_path: Path) -> None:
     assert unified_diff(text, text, path) == ""
 
 
+def plain_diff(old: str, new: str, path: Path) -> str:
+    """difflib.unified_diff over every line of both texts, as unified_diff writes it (texts without secrets)."""
+    name = path.as_posix().lstrip("/")
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 fromfile=f"a/{name}", tofile=f"b/{name}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("assignments", [
+    {"redis.memory_gb": 3}, {"database.max_connections": 150, "scaling.cooldown_s": 60},
+    {"services.api.max_instances": 4, "scaling.last_scaled.api": "now", "network.connector.max_instances": 4},
+])
+def test_diff_of_a_window_is_the_diff_of_the_whole(tmp_path: Path, stack: str, assignments: dict) -> None:
+    """unified_diff hands difflib only the lines around the changes; the diff is the one of the whole texts."""
+    path = copy_stack(tmp_path, stack)
+    # without the lines whose values a diff hides (secret-looking keys): the rest is difflib's, line for line
+    text = "".join(line for line in read_text(path).splitlines(keepends=True)
+                   if not re.search(r"\b(STRIPE_API_KEY|auth):", line))
+    new, _ = apply(text, path, assignments)
+    for old_text, new_text in [(text, new), (new, text), (ODD, apply(ODD, path, assignments)[0]),
+                               (text, text), ("", text), (text, ""), (text, "# top\n" + new.rstrip("\n"))]:
+        assert unified_diff(old_text, new_text, path) == plain_diff(old_text, new_text, path)
+
+
+def patched(old: str, diff: str) -> str:
+    """old with a unified diff applied: the test's own reader of the format."""
+    old_lines, new_lines, at, last = old.splitlines(keepends=True), [], 0, ""
+    for row in re.findall(r"[^\n]*\n", diff)[2:]:  # after the ---/+++ lines
+        if row.startswith("@@"):
+            start, length = re.match(r"@@ -(\d+)(?:,(\d+))?", row).groups()
+            begin = int(start) - (length != "0")  # an empty range names the line before it
+            new_lines += old_lines[at:begin]
+            at = begin
+        elif row.startswith("\\"):  # the line before has no line break: the diff gave it one
+            if last in " +":
+                new_lines[-1] = new_lines[-1][:-1]
+        else:
+            last = row[0]
+            if row[0] in " -":
+                assert old_lines[at] in (row[1:], row[1:-1]), "a context or removed line that old does not have"
+                at += 1
+            if row[0] in " +":
+                new_lines.append(row[1:])
+    return "".join(new_lines + old_lines[at:])
+
+
+@PROPERTY
+@given(old=st.lists(st.sampled_from(["a\n", "b\n", "\n", "  c: 1\n", "  c: 2\r\n", "d"]), max_size=40),
+       edits=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3), st.sampled_from(["a\n", "e\n", "\n", "d"])),
+                      max_size=4))
+def test_diff_of_a_window_turns_the_old_text_into_the_new(old: list[str], edits: list) -> None:
+    """Among repeated lines difflib may pair lines of a window otherwise than of the whole (both are right):
+    whatever the texts, the diff applied to the old text gives the new one."""
+    new = list(old)
+    for at, removed, line in edits:
+        new[at : at + removed] = [line]
+    old_text, new_text = "".join(old), "".join(new)
+    assert patched(old_text, unified_diff(old_text, new_text, Path("f"))) == new_text
+    assert patched(old_text, plain_diff(old_text, new_text, Path("f"))) == new_text  # the reader is right
+
+
 # --- adding keys that are absent ---------------------------------------------------------------------
 
 
@@ -425,6 +487,18 @@ def test_edit_writes_the_validated_text(tmp_path: Path) -> None:
     assert changes == [Change("services.api.max_instances", 8, 10)]
     assert read_text(path) == seen[0]
     assert config.load(path).services["api"].max_instances == 10
+
+
+def test_edit_keeps_a_candidate_applied_before_the_lock_while_the_file_is_that_text(tmp_path: Path) -> None:
+    path = copy_stack(tmp_path, "staging")
+    text = read_text(path)
+    new, changes = apply(text, path, {"redis.memory_gb": 3})
+    assert edit(path, {"redis.memory_gb": 3}, validate=lambda _: None, applied=(text, new, changes)) == changes
+    assert read_text(path) == new
+    # made from the text before: the file is applied to as it is now
+    assert edit(path, {"redis.memory_gb": 4}, validate=lambda _: None, applied=(text, new, changes)) == [
+        Change("redis.memory_gb", 3, 4)]
+    assert config.load(path).redis.memory_gb == 4
 
 
 def test_edit_refuses_when_the_file_changed_under_it(tmp_path: Path) -> None:
