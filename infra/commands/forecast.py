@@ -16,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         samples = metrics.load(args.metrics, cfg, now=datetime.now(UTC))
     except metrics.MetricsError as exc:
         raise BadInput(str(exc)) from None
-    as_of = max(s.timestamp for s in samples)
+    as_of = max(map(attrgetter("timestamp"), samples))  # in C: a week of 300 services is 600,000 samples
     forecasts = forecast(cfg, samples, as_of, capacity_caps(cfg.environment))
     print(report(cfg.stack, forecasts, as_of, len(samples)))
     if chart_path is not None:

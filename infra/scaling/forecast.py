@@ -5,14 +5,29 @@ outages do not bend it), the trend's value now, and the days until it reaches TH
 capacity. A series is flagged when that is under FLAG_DAYS; a flagged series comes with the change
 that sizes it for SIZE_FOR_DAYS of the same trend, within the caps the scaler keeps to
 (infra.scaling.scalable: GCP's limits, the tier's size, and the environment's capacity caps when given).
+
+The trend's cost is bounded per series. Up to 316 points (MAX_PAIRS pairs) the slope is exact, the
+median of all pairs; beyond, it is the median of MAX_PAIRS pairs drawn uniformly with a fixed seed
+(a week of 5-minute samples is 2016 points: all their 2 million pairs, for each of 305 series, made
+`forecast` of 300 services take 12 s). Tolerance: the sampled slope lies between the 49th and 51st
+percentiles of all the pairwise slopes, the exact slope being the 50th; a median of 50,000 pairs falls
+outside that band with a probability of about 1e-5 (fewer usable pairs, and a wider band, only when
+many samples share a time). In slope units, for a week of 5-minute samples of a trend with noise of
+standard deviation s: the band is ±0.015 s a day, and the sampled slope typically 0.003 s a day from
+the exact one, a quarter of the exact slope's own spread from the noise (0.011 s a day). On a clean
+line every pair has the line's slope, so the sampled slope is exact. The seed is fixed: a series gives
+the same slope on every run. tests/infra/scaling/test_forecast.py checks the band against an exact
+O(n^2) Theil-Sen on clean, noisy, outlier, flat and step series.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 import numpy as np
 
@@ -35,7 +50,7 @@ from policies import limits
 THRESHOLD = 0.95  # share of capacity that counts as full
 FLAG_DAYS = 14.0  # flag a series that is full sooner than this
 SIZE_FOR_DAYS = 28.0  # a proposed change keeps the trend below THRESHOLD this long
-MAX_PAIRS = 2_500_000  # Theil-Sen uses every pair up to this (2236 points: a week at 5 min is 2016)
+MAX_PAIRS = 50_000  # Theil-Sen uses every pair up to this (316 points), and this many sampled pairs beyond
 SECONDS_PER_DAY = 86400.0
 # Connector machine types, listed from smallest to largest; micro types run out of CPU credits under load.
 CONNECTOR_MACHINE_ORDER = limits.CONNECTOR_MACHINE_TYPES.values
@@ -80,8 +95,8 @@ def theil_sen(t: np.ndarray, v: np.ndarray) -> tuple[float, float]:
     """(slope, intercept at t=0) of the Theil-Sen line through points (t, v).
 
     Pairs with equal t carry no slope and are skipped; with no usable pair the slope is 0.
-    Up to MAX_PAIRS pairs all are used; beyond that MAX_PAIRS pairs drawn with a fixed seed, so the
-    answer is the same on every run.
+    Up to MAX_PAIRS pairs all are used; beyond that MAX_PAIRS pairs drawn with a fixed seed (see the
+    module's docstring for the tolerance), so the answer is the same on every run.
     """
     n = len(t)
     if n == 0:
@@ -96,15 +111,25 @@ def theil_sen(t: np.ndarray, v: np.ndarray) -> tuple[float, float]:
             parts.append(dv[usable] / dt[usable])
         slopes = np.concatenate(parts) if parts else np.empty(0)
     else:
-        rng = np.random.default_rng(0)
-        i = rng.integers(0, n, MAX_PAIRS)
-        j = rng.integers(0, n, MAX_PAIRS)
+        i, j = _sampled_pairs(n)
         dt = t[j] - t[i]
         usable = dt != 0
         slopes = (v[j] - v[i])[usable] / dt[usable]
     slope = float(np.median(slopes)) if slopes.size else 0.0
     intercept = float(np.median(v - slope * t))
     return slope, intercept
+
+
+@functools.lru_cache(maxsize=4)
+def _sampled_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """MAX_PAIRS pairs of distinct indexes below n, uniform over the n(n-1)/2 pairs, from a fixed seed.
+    Cached: a stack's series mostly have the same length, and drawing costs as much as using them."""
+    rng = np.random.default_rng(0)
+    i = rng.integers(0, n, MAX_PAIRS)
+    j = (i + rng.integers(1, n, MAX_PAIRS)) % n  # any index but i, each as likely
+    i.setflags(write=False)
+    j.setflags(write=False)
+    return i, j
 
 
 def days_until(current: float, slope_per_day: float, level: float) -> float | None:
@@ -123,19 +148,25 @@ def forecast(cfg: StackConfig, samples: Sequence[Sample], as_of: datetime | None
     None proposes within GCP's limits only."""
     if not samples:
         return []
-    times: dict[tuple[str, str], list[float]] = {}
-    values: dict[tuple[str, str], list[float]] = {}
-    for s in samples:
-        key = (s.resource, s.metric)
-        if key not in times:
-            times[key] = []
-            values[key] = []
-        times[key].append(s.timestamp.timestamp())
-        values[key].append(s.value)
-    end = as_of.timestamp() if as_of is not None else max(max(ts) for ts in times.values())
+    # Columns of the samples, built in C (attrgetter, fromiter) and split per series with one stable sort:
+    # a Python loop over a week of 5-minute samples of 300 services (600,000) took 0.3 s.
+    count = len(samples)
+    whens = list(map(attrgetter("timestamp"), samples))
+    seconds = dict.fromkeys(whens)  # the distinct times: series share them, and timestamp() is not free
+    for when in seconds:
+        seconds[when] = when.timestamp()
+    all_t = np.fromiter(map(seconds.__getitem__, whens), float, count)
+    all_v = np.fromiter(map(attrgetter("value"), samples), float, count)
+    keys = list(map(attrgetter("resource", "metric"), samples))
+    index = {key: number for number, key in enumerate(dict.fromkeys(keys))}  # series -> its number
+    numbers = np.fromiter(map(index.__getitem__, keys), np.intp, count)
+    by_series = np.argsort(numbers, kind="stable")  # each series' samples together, in the samples' order
+    starts = np.concatenate(([0], np.cumsum(np.bincount(numbers))))
+    end = as_of.timestamp() if as_of is not None else float(all_t.max())
 
     order = [(r, m) for r, metrics in stack_metrics(cfg).items() for m in metrics]
-    unknown = sorted(f"{r} {m}" for r, m in times if (r, m) not in order)
+    known = set(order)
+    unknown = sorted(f"{r} {m}" for r, m in index if (r, m) not in known)
     if unknown:
         raise ValueError(f"samples for series that stack {cfg.stack} does not have: {', '.join(unknown)}")
 
@@ -143,10 +174,12 @@ def forecast(cfg: StackConfig, samples: Sequence[Sample], as_of: datetime | None
     capacity = capacities(cfg)
     result = []
     for resource, metric in order:
-        if (resource, metric) not in times:
+        number = index.get((resource, metric))
+        if number is None:
             continue
-        t = (np.asarray(times[(resource, metric)]) - end) / SECONDS_PER_DAY
-        v = np.asarray(values[(resource, metric)], dtype=float)
+        take = by_series[starts[number]:starts[number + 1]]
+        t = (all_t[take] - end) / SECONDS_PER_DAY
+        v = all_v[take]
         if not (np.isfinite(v).all() and np.abs(v).max() <= MAX_METRIC_VALUE):
             # The metric sources refuse such values; near the float maximum the pairwise differences overflow.
             raise ValueError(f"samples of {resource} {metric} beyond ±{MAX_METRIC_VALUE:g}")
@@ -165,7 +198,7 @@ def _forecast_series(cfg: StackConfig, rows: dict[tuple[str, str], Scalable], re
         why = (f"forecast: {resource} {metric} is {_days(days)} from {limits.fmt(THRESHOLD * 100)}% of "
                f"capacity; sized for {limits.fmt(round(peak, 2))}, the trend in {limits.fmt(SIZE_FOR_DAYS)} days")
         change, note = _proposal(cfg, rows, resource, metric, peak, why)
-    if len(np.unique(t)) < 2:
+    if t.min() == t.max():
         note = "; ".join(part for part in ("one point in time: no trend", note) if part)
     return Forecast(resource, metric, cap, len(t), slope, current, days, change, note, t, v)
 

@@ -16,7 +16,7 @@ from infra import config
 from infra.change import Change
 from infra.metrics import Sample
 from infra.metrics.samples import MAX_METRIC_VALUE
-from infra.scaling.forecast import days_until, describe, forecast, theil_sen
+from infra.scaling.forecast import MAX_PAIRS, _sampled_pairs, days_until, describe, forecast, theil_sen
 from policies import limits
 from policies.rules.capacity import MAX_INSTANCES_PER_SERVICE, MAX_REDIS_MEMORY_GB
 from tests.conftest import GCP_STAGING, TWO_SERVICES
@@ -224,6 +224,102 @@ def test_theil_sen_samples_pairs_deterministically_on_long_series():
     assert first == theil_sen(t, v)
     assert first[0] == pytest.approx(0.25, abs=1e-3)
     assert first[1] == pytest.approx(4, abs=0.05)
+
+
+# The sampled Theil-Sen against the exact one: the module's stated tolerance is that the slope lies between the
+# 49th and 51st percentiles of all pairwise slopes (the exact slope is the 50th).
+def exact_slopes(t: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Every pairwise slope, sorted: plain O(n^2) Theil-Sen, the reference."""
+    i, j = np.triu_indices(len(t), k=1)
+    dt = t[j] - t[i]
+    usable = dt != 0
+    return np.sort((v[j] - v[i])[usable] / dt[usable])
+
+
+def within_tolerance(t: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    """(sampled slope, exact slope), after checking the sampled one lies in the stated band."""
+    slopes = exact_slopes(t, v)
+    slope, _ = theil_sen(t, v)
+    assert np.quantile(slopes, 0.49, method="lower") <= slope <= np.quantile(slopes, 0.51, method="higher")
+    return slope, float(np.median(slopes))
+
+
+WEEK = np.arange(-2016, 1) * 5 / 1440  # a week of 5-minute samples in days up to now: 2017 points, pairs sampled
+NOISE = np.random.default_rng(11).normal(0, 1, WEEK.size)
+OUTLIERS = np.random.default_rng(12).random(WEEK.size) < 0.2
+SPIKES = np.random.default_rng(13).uniform(0, 100, WEEK.size)
+CLEAN = {  # the shapes of the tests above
+    "rising line": 5.5 + 0.5 * WEEK,
+    "falling line": 20 - 2 * WEEK,
+    "slow line": 1 + 0.1 * WEEK,
+    "flat": np.full(WEEK.size, 40.0),
+    "line with 20% outliers": np.where(OUTLIERS, SPIKES, 5.5 + 0.5 * WEEK),  # 64% of pairs are clean
+}
+NOISY = {
+    "noisy trend": 50 + 0.3 * WEEK + 2 * NOISE,
+    "noisy trend with 20% outliers": np.where(OUTLIERS, SPIKES, 50 + 0.3 * WEEK + NOISE),
+    "daily cycle": 50 + 0.3 * WEEK + 5 * np.sin(2 * np.pi * WEEK) + NOISE,
+    "noisy flat": 40 + NOISE,
+    "step up 3 days ago": np.where(WEEK > -3, 60.0, 40.0) + NOISE,
+    "step down 1 day ago": np.where(WEEK > -1, 30.0, 70.0) + NOISE,
+}
+
+
+@pytest.mark.parametrize("v", CLEAN.values(), ids=CLEAN.keys())
+def test_sampled_theil_sen_is_exact_when_most_pairs_agree(v):
+    slope, exact = within_tolerance(WEEK, v)
+    assert slope == pytest.approx(exact, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("v", NOISY.values(), ids=NOISY.keys())
+def test_sampled_theil_sen_is_within_the_tolerance_of_the_exact_one(v):
+    within_tolerance(WEEK, v)
+
+
+def test_sampled_theil_sen_skips_pairs_with_equal_times():
+    t = np.repeat([-2.0, -1.0, 0.0], 200)  # 200 replicas at 3 times: a third of the pairs have no slope
+    v = 50 + 0.3 * t + np.random.default_rng(14).normal(0, 1, t.size)
+    slope, _ = within_tolerance(t, v)
+    assert slope == pytest.approx(0.3, abs=0.05)
+
+
+def test_the_forecast_of_an_outlier_series_is_within_the_tolerance(cfg):
+    clean = series("services.api", "instances", lambda d: 5.5 + 0.2 * d)
+    rng = np.random.default_rng(15)
+    samples = [Sample(s.timestamp, s.resource, s.metric, s.value + float(rng.normal(0, 0.5)))
+               if rng.random() > 0.1 else Sample(s.timestamp, s.resource, s.metric, float(rng.uniform(0, 10)))
+               for s in clean]
+    f = only(cfg, samples)
+    slope, _ = within_tolerance(f.t_days, f.values)
+    assert f.slope_per_day == slope
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None)
+@given(points=st.integers(317, 1200), slope=st.floats(-5, 5), noise=st.floats(0, 10),
+       outliers=st.floats(0, 0.25), seed=st.integers(0, 2**32 - 1))
+def test_sampled_theil_sen_is_within_the_tolerance_on_any_noisy_trend(points, slope, noise, outliers, seed):
+    rng = np.random.default_rng(seed)
+    t = -np.sort(rng.uniform(0, 14, points))
+    v = 100 + slope * t + noise * rng.normal(0, 1, points)
+    v = np.where(rng.random(points) < outliers, rng.uniform(0, 200, points), v)
+    within_tolerance(t, v)
+
+
+@pytest.mark.parametrize("points", [2, 3, 100, 316])
+def test_theil_sen_is_exact_up_to_max_pairs(points):
+    rng = np.random.default_rng(points)
+    t = -np.sort(rng.uniform(0, 7, points))
+    v = 50 + 0.3 * t + rng.normal(0, 2, points)
+    assert theil_sen(t, v)[0] == float(np.median(exact_slopes(t, v)))
+
+
+def test_sampled_theil_sen_is_the_same_on_every_run():
+    v = NOISY["noisy trend with 20% outliers"]
+    first = theil_sen(WEEK, v)
+    _sampled_pairs.cache_clear()  # the pairs drawn again from the seed, as in a new process
+    assert theil_sen(WEEK, v) == first
+    i, j = _sampled_pairs(WEEK.size)
+    assert len(i) == MAX_PAIRS and (i != j).all() and i.min() >= 0 and j.max() < WEEK.size
 
 
 @given(slope=st.floats(-100, 100), intercept=st.floats(-1000, 1000),
