@@ -59,7 +59,10 @@ def check_candidate(path: Path, old_text: str, new_text: str, force: bool,
     try:
         new_cfg = config.load(path, new_text)
     except config.ConfigError as exc:
-        raise Refused("the config model rejects it:", exc.problems) from None
+        before = _problems_before(path, old_text)
+        raise Refused("the config model rejects it:", [
+            f"{problem} (the file has this already, before the change)" if problem in before else problem
+            for problem in exc.problems]) from None
     lowered = _connector_lowered(path, old_text, new_cfg, new_text)
     if lowered and not force:
         raise Refused("a connector change GCP makes by replacement:",
@@ -83,6 +86,16 @@ def check_candidate(path: Path, old_text: str, new_text: str, force: bool,
     advisories = [f"{v.policy} on {v.resource}: {v.message}" for v in verdict.violations
                   if v.enforcement == "advisory" and not v.waived]
     return Accepted(verdict.policy_config, sum(1 for r in verdict.plan.resources if r.custom), advisories, lowered)
+
+
+def _problems_before(path: Path, old_text: str) -> set[str]:
+    """The config model's problems with the file as it is: a change that leaves one in place is refused
+    for it (the scaler never writes an invalid file), and the refusal says the problem is not new."""
+    try:
+        config.load(path, old_text)
+    except config.ConfigError as exc:
+        return set(exc.problems)
+    return set()
 
 
 def _connector_lowered(path: Path, old_text: str, new: config.StackConfig, new_text: str) -> list[str]:

@@ -228,6 +228,18 @@ def test_set_can_repair_a_file_the_config_model_rejects(prod: Path, capsys):
     assert config.load(prod).services["api"].max_instances == 20
 
 
+def test_a_change_that_leaves_a_problem_of_the_file_is_refused_for_it_and_says_it_is_not_new(prod: Path, capsys):
+    prod.write_text(prod.read_text().replace("max_instances: 20", "max_instances: 5000"))
+    before = prod.read_bytes()
+    assert scale("set", "--stack-file", str(prod), "redis.memory_gb=6") == 1
+    assert prod.read_bytes() == before
+    err = capsys.readouterr().err
+    assert "services.api.max_instances: 5000 is above 1000" in err
+    assert "(the file has this already, before the change)" in err
+    assert scale("set", "--stack-file", str(prod), "services.api.max_instances=5001") == 1
+    assert "before the change" not in capsys.readouterr().err  # a problem of the change's own
+
+
 def test_a_budget_refusal_beyond_the_tier_says_the_tier_must_grow(prod: Path, capsys):
     assert scale("set", "--stack-file", str(prod), "services.api.max_instances=50") == 1
     # 50 x 10 + 41 = 541 connections need max_connections 687; db-custom-4-15360 (15 GiB) is sized for 500
