@@ -30,13 +30,16 @@ def read_scalar(token: str, flow: bool) -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal and of the same types all the way down (1, 1.0 and True are not the same here)."""
+    """Equal and of the same types all the way down (1, 1.0 and True are not the same here); NaN is
+    the same as NaN: a file that has one reads back with it (the config model then names it)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
     return a == b
 
 
