@@ -12,6 +12,12 @@ program's two. Installed in front of `sys.meta_path` (only by infra.offline, nev
   against the module's globals).
 - a resource module: `from ._inputs import *` imports only the names its source mentions.
 
+What is compiled (a class, a trimmed `__init__`, a module's head) is kept, as Python keeps a module's
+bytecode, in the SDK's own `__pycache__` (one `<file>.<cache tag>.golden-path.marshal` per file, valid
+for the source's size and mtime and the interpreter's bytecode; not written under
+PYTHONDONTWRITEBYTECODE or where the folder is read-only): compiling the classes took a fifth of a
+cold `check --all`.
+
 Every class is built by the SDK's own code, so what the program registers is the same; the equivalence
 test (tests/infra/test_fast_paths.py) compares whole plans with and without. Any file not laid out as
 pulumi-language-python generates it (WRITTEN_FOR names the SDK it was written against) is executed
@@ -21,14 +27,18 @@ whole, as the plain import would.
 from __future__ import annotations
 
 import ast
+import atexit
 import functools
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
+import marshal
+import os
 import re
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 PACKAGES = ("pulumi_gcp", "pulumi_docker")
@@ -44,6 +54,60 @@ DEFINES = re.compile(r"^(?:@.*\n)*class (\w+)|^(\w+)\s*[:=]", re.MULTILINE)
 NAME = re.compile(r"\b[A-Za-z_]\w*\b")
 QUOTED_NAME = re.compile(r"'(\w+)'")  # how a generated class names another: 'ServiceTemplateArgs'
 UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+
+
+class _CodeCache:
+    """The code compiled from one SDK file, by name: loaded from its cache file, added to, saved at exit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        stat = path.stat()
+        self.key = (importlib.util.MAGIC_NUMBER, stat.st_size, stat.st_mtime_ns)
+        self.file = Path(importlib.util.cache_from_source(str(path))).with_suffix(".golden-path.marshal")
+        self.codes: dict[str, CodeType] = {}
+        self.added = False
+        try:
+            key, codes = marshal.loads(self.file.read_bytes())
+            if key == self.key and isinstance(codes, dict):
+                self.codes = codes
+        except (OSError, EOFError, ValueError, TypeError):  # none yet, or not ours: compile
+            pass
+
+    def compiled(self, name: str, text: str, line: int) -> CodeType:
+        """text compiled as if at line `line` of the file (for tracebacks); from the cache when there."""
+        code = self.codes.get(name)
+        if code is None:
+            code = self.codes[name] = compile("\n" * line + text, str(self.path), "exec")
+            self.added = True
+        return code
+
+    def save(self) -> None:
+        if not self.added or sys.dont_write_bytecode:
+            return
+        temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+        try:
+            self.file.parent.mkdir(exist_ok=True)
+            temporary.write_bytes(marshal.dumps((self.key, self.codes)))
+            os.replace(temporary, self.file)  # whole or not at all: concurrent runs each write a valid file
+            self.added = False
+        except OSError:  # a read-only SDK: compile again next time
+            temporary.unlink(missing_ok=True)
+
+
+_CACHES: dict[Path, _CodeCache] = {}
+
+
+def _cache(path: Path) -> _CodeCache:
+    if path not in _CACHES:
+        _CACHES[path] = _CodeCache(path)
+    return _CACHES[path]
+
+
+@atexit.register
+def save_caches() -> None:
+    """Write what was compiled in this process to the SDK files' cache files (at exit; tests call it)."""
+    for cache in _CACHES.values():
+        cache.save()
 
 
 def install() -> None:
@@ -95,7 +159,7 @@ class _PackageLoader(_Loader):
         if not submodules:
             super(_Loader, self).exec_module(module)  # nothing to defer (a config package)
             return
-        _run(STAR_IMPORT.sub("", source), path, module)
+        _run(STAR_IMPORT.sub("", source), path, module, "<package>")
         index: dict[str, str] = {}  # name -> submodule, from the files' __all__, built when a guess fails
 
         def find(name: str) -> Any:
@@ -141,7 +205,7 @@ class _ClassesLoader(_Loader):
                 return
             blocks[defined.group(1) or defined.group(2)] = (start, end, start_line)
             start = None
-        _run(source[:head_end], path, module)
+        _run(source[:head_end], path, module, "<head>")
         done: set[str] = set()
 
         def define(name: str) -> None:
@@ -152,7 +216,7 @@ class _ClassesLoader(_Loader):
             text = source[start:end]
             for other in set(QUOTED_NAME.findall(text)) & blocks.keys():
                 define(other)  # named in annotations as strings, which Pulumi resolves in the module's globals
-            code = compile("\n" * line + text, str(path), "exec")  # at the file's own lines, for tracebacks
+            code = _cache(path).compiled(name, text, line)
             while True:
                 try:
                     exec(code, module.__dict__)  # noqa: S102 (the SDK's own source)
@@ -204,5 +268,7 @@ def _all_of(path: Path) -> list[str]:
     return ast.literal_eval(listed.group(1)) if listed else []
 
 
-def _run(source: str, path: Path, module: ModuleType) -> None:
-    exec(compile(source, str(path), "exec"), module.__dict__)  # noqa: S102 (the SDK's own source)
+def _run(source: str, path: Path, module: ModuleType, part: str | None = None) -> None:
+    """source (the file, or part of it named `part`: cached) run in the module."""
+    code = _cache(path).compiled(part, source, 0) if part else compile(source, str(path), "exec")
+    exec(code, module.__dict__)  # noqa: S102 (the SDK's own source)

@@ -38,9 +38,17 @@ def fakesdk(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     finder = lazy_sdk._Finder(("fakesdk",))
     monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
-    yield
+    monkeypatch.setattr(lazy_sdk, "_CACHES", {})
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    yield package
+    forget()
+
+
+def forget() -> None:
+    """A new process, as far as the fake SDK goes: its modules and the code caches read for it gone."""
     for name in [name for name in sys.modules if name.partition(".")[0] == "fakesdk"]:
         del sys.modules[name]
+    lazy_sdk._CACHES.clear()
 
 
 def test_names_load_on_use_and_only_what_they_need(fakesdk):
@@ -71,3 +79,45 @@ def test_a_file_not_laid_out_as_generated_runs_whole(fakesdk):
     assert vars(fakesdk.outputs)["Shape"].__name__ == "Shape"  # defined by the plain import, not on use
     with pytest.raises(AttributeError, match="has no attribute 'Nothing'"):
         fakesdk.Nothing  # noqa: B018
+
+
+def test_compiled_classes_are_kept_beside_the_bytecode_and_used_by_the_next_run(fakesdk, monkeypatch):
+    import fakesdk as first
+
+    first.OtherArgs, first.SizeArgs  # noqa: B018
+    lazy_sdk.save_caches()
+    cached = sorted(p.name for p in (fakesdk / "__pycache__").glob("*.golden-path.marshal"))
+    assert cached == [f"{name}.{sys.implementation.cache_tag}.golden-path.marshal" for name in ("__init__", "_inputs")]
+    forget()
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled, not read from the cache")
+
+    monkeypatch.setattr(lazy_sdk, "compile", no_compiling, raising=False)
+    import fakesdk as second
+
+    assert issubclass(second.OtherArgs, second.UnitArgs)
+    code = second.SizeArgs.size.__code__  # the file and line survive the cache
+    assert code.co_firstlineno == Path(code.co_filename).read_text().splitlines().index("    def size(self):") + 1
+
+
+def test_a_changed_file_is_compiled_again(fakesdk):
+    import fakesdk as first
+
+    assert first.SizeArgs().size() == 1
+    lazy_sdk.save_caches()
+    forget()
+    inputs = fakesdk / "_inputs.py"
+    inputs.write_text(inputs.read_text().replace("return 1\n", "return 22\n"))  # another size: a stale cache
+    import fakesdk as second
+
+    assert second.SizeArgs().size() == 22
+
+
+def test_no_cache_is_written_when_python_writes_no_bytecode(fakesdk, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE, python -B
+    import fakesdk as first
+
+    first.OtherArgs  # noqa: B018
+    lazy_sdk.save_caches()
+    assert not list(fakesdk.glob("__pycache__/*.golden-path.marshal"))
