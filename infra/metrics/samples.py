@@ -7,8 +7,8 @@ A resource id is the config path of what it measures ("services.api", "database"
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from infra.config import StackConfig
 from policies.redaction import shown
@@ -52,8 +52,10 @@ class MetricsError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
+    """One measurement. A named tuple: a week of 5-minute samples of 300 services is 600,000 of them, and a
+    frozen dataclass took twice as long to build."""
+
     timestamp: datetime  # tz-aware, UTC
     resource: str  # config path: services.<name>, database, redis, network.connector
     metric: str
