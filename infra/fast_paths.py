@@ -36,12 +36,14 @@ def install() -> None:
 
 
 @contextlib.contextmanager
-def collector() -> Iterator[None]:
-    """The collector's thresholds for one command's run, restored after (tests run many in one process)."""
+def collector(restore: bool = True) -> Iterator[None]:
+    """The collector's thresholds for one command's run, restored after unless the process ends with it
+    (tests run many commands in one process)."""
     before = gc.get_threshold()
     if enabled():
         gc.set_threshold(*COLLECTOR_THRESHOLDS)
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        if restore:
+            gc.set_threshold(*before)
