@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from infra.edit_error import EditError
 
 POLL_S = 0.02  # how often a waiter tries again
@@ -47,6 +45,8 @@ def _holder(record: Path) -> tuple[str, str]:
 @contextlib.contextmanager
 def locked(path: Path, timeout_s: float = 30) -> Iterator[None]:
     """Hold an exclusive lock on the stack file; a second holder waits up to timeout_s. Not re-entrant."""
+    from filelock import FileLock, Timeout  # here: 40 ms to import, and a dry run never locks
+
     lock = lock_path(path)
     file_lock = FileLock(lock)
     try:
