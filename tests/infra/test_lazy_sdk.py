@@ -121,3 +121,16 @@ def test_no_cache_is_written_when_python_writes_no_bytecode(fakesdk, monkeypatch
     first.OtherArgs  # noqa: B018
     lazy_sdk.save_caches()
     assert not list(fakesdk.glob("__pycache__/*.golden-path.marshal"))
+
+
+def test_a_cache_file_that_is_not_ours_is_compiled_over(fakesdk):
+    import fakesdk as first
+
+    first.SizeArgs  # noqa: B018
+    lazy_sdk.save_caches()
+    forget()
+    for cache in (fakesdk / "__pycache__").glob("*.golden-path.marshal"):
+        cache.write_bytes(b"\x00 not marshal data")  # a torn write, another tool's file
+    import fakesdk as second
+
+    assert second.SizeArgs().size() == 1
