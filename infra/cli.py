@@ -20,6 +20,7 @@ from infra.config import ConfigError
 from infra.exit_codes import EXIT_BAD_INPUT, EXIT_OK, BadInput
 from infra.stacks import REPO_ROOT
 
+CACHE_HELP = "keep plans in DIR and reuse one whose inputs are all the same (infra/plan_cache.py); off by default"
 DEBUG_VARIABLE = "GOLDEN_PATH_DEBUG"  # set to any value: an unexpected error raises with its traceback
 
 
@@ -42,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--stack", metavar="NAME", help="a stack of this project (default: every stack)")
     group.add_argument("--stack-file", metavar="PATH", help="any Pulumi.<name>.yaml")
     plan.add_argument("--format", choices=("table", "json"), default="table")
+    plan.add_argument("--cache", metavar="DIR", help=CACHE_HELP)
 
     check = commands.add_parser("check", help="the policy pack over the offline plan")
     _add_stack_choice(check, many=True)
@@ -49,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
                        help="policy config (default: policies/config/<environment>.json)")
     check.add_argument("--format", choices=("table", "json", "sarif", "junit", "markdown"), default="table")
     check.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    check.add_argument("--cache", metavar="DIR", help=CACHE_HELP)
 
     scale = commands.add_parser("scale", help="rewrite capacity in a stack file, checked first")
     scale_commands = scale.add_subparsers(dest="scale_command", required=True)

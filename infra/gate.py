@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra import offline
+from infra import offline, plan_cache
 from infra.exit_codes import BadInput
 from infra.reports.model import PolicyInfo, failing
 from infra.stacks import project_root
@@ -75,9 +75,10 @@ class Verdict:
         return tuple(v for v in self.violations if failing(v))
 
 
-def check(path: Path, policy_configs: PolicyConfigs, text: str | None = None) -> Verdict:
-    """Plan a stack file (or text meant for it) and evaluate the pack under its policy config."""
-    plan = offline.plan(path, text)
+def check(path: Path, policy_configs: PolicyConfigs, text: str | None = None, cache: Path | None = None) -> Verdict:
+    """Plan a stack file (or text meant for it; from the plan cache in `cache`, if given) and evaluate the
+    pack under its policy config."""
+    plan = plan_cache.plan(path, text, cache)
     config_path, policy_config = policy_configs.for_environment(plan.config.environment)
     return Verdict(plan, config_path, tuple(evaluate(plan.resources, policy_config, config_path)))
 

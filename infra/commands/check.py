@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     paths = stack_paths(args)
     root = project_root()
     policy_configs = gate.PolicyConfigs(Path(args.policy_config) if args.policy_config else None)
-    results = tuple(check_stack(path, policy_configs) for path in paths)
+    cache = Path(args.cache) if args.cache else None
+    results = tuple(check_stack(path, policy_configs, cache) for path in paths)
     report = Report(stacks=results, policies=gate.policy_infos(), root=root,
                     links=RepositoryLinks.from_environment(root, os.environ))
     text = render(report, args.format)
@@ -54,10 +55,10 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
-def check_stack(path: Path, policy_configs: gate.PolicyConfigs) -> StackResult:
-    """One stack planned and evaluated, or its config errors."""
+def check_stack(path: Path, policy_configs: gate.PolicyConfigs, cache: Path | None = None) -> StackResult:
+    """One stack planned (from the plan cache in `cache`, if given) and evaluated, or its config errors."""
     try:
-        verdict = gate.check(path, policy_configs)
+        verdict = gate.check(path, policy_configs, cache=cache)
     except ConfigError as exc:
         stack = _stack_of(path)
         if stack is None:  # no stack file to point a finding at: the argument is wrong

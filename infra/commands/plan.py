@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from pulumi.runtime.rpc import is_rpc_secret
 
-from infra import inventory, offline
+from infra import inventory, offline, plan_cache
 from infra.exit_codes import EXIT_OK
 from infra.pulumi_config import SHOWN
 from infra.stacks import all_stack_files, stack_file
@@ -22,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
         paths = [stack_file(args.stack, args.stack_file)]
     else:
         paths = all_stack_files()
-    plans = [offline.plan(path) for path in paths]
+    cache = Path(args.cache) if args.cache else None
+    plans = [plan_cache.plan(path, folder=cache) for path in paths]
     if args.format == "json":
         print(json.dumps({"stacks": [_as_json(plan) for plan in plans]}, indent=2, default=str))
     else:
