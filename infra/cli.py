@@ -34,6 +34,13 @@ def _add_stack_choice(parser: argparse.ArgumentParser, many: bool = False) -> No
     group.add_argument("--stack-file", metavar="PATH", help="any Pulumi.<name>.yaml, inside the repo or not")
 
 
+def _add_write_choice(parser: argparse.ArgumentParser) -> None:
+    """The flags of a command that rewrites a stack file."""
+    parser.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    parser.add_argument("--force", action="store_true",
+                        help="allow changes GCP applies by replacement (lowering connector instances)")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="infra", description="golden-path: plan, check and scale the platform")
     commands = root.add_subparsers(dest="command", required=True)
@@ -58,15 +65,11 @@ def parser() -> argparse.ArgumentParser:
     scale_set = scale_commands.add_parser("set", help="set dotted keys, e.g. services.api.max_instances=20")
     _add_stack_choice(scale_set)
     scale_set.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
-    scale_set.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
-    scale_set.add_argument("--force", action="store_true",
-                           help="allow changes GCP applies by replacement (lowering connector instances)")
+    _add_write_choice(scale_set)
     scale_auto = scale_commands.add_parser("auto", help="propose and apply changes from utilisation")
     _add_stack_choice(scale_auto)
     scale_auto.add_argument("--metrics", required=True, metavar="SOURCE", help="file:PATH or gcp:PROJECT")
-    scale_auto.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
-    scale_auto.add_argument("--force", action="store_true",
-                            help="allow changes GCP applies by replacement (lowering connector instances)")
+    _add_write_choice(scale_auto)
 
     forecast = commands.add_parser("forecast", help="when each resource runs out of capacity")
     _add_stack_choice(forecast)
