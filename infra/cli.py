@@ -70,6 +70,11 @@ def parser() -> argparse.ArgumentParser:
     _add_stack_choice(scale_auto)
     scale_auto.add_argument("--metrics", required=True, metavar="SOURCE", help="file:PATH or gcp:PROJECT")
     _add_write_choice(scale_auto)
+    scale_revert = scale_commands.add_parser("revert", help="write back what the scale journal recorded")
+    _add_stack_choice(scale_revert)
+    scale_revert.add_argument("--to", type=int, metavar="ENTRY",
+                              help="undo every journal entry after ENTRY, 0 for all (default: the last entry)")
+    _add_write_choice(scale_revert)
 
     forecast = commands.add_parser("forecast", help="when each resource runs out of capacity")
     _add_stack_choice(forecast)

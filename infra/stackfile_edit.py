@@ -171,7 +171,8 @@ def _redacted(line: str) -> str:
 
 def edit(path: Path, assignments: dict[str, Any] | Callable[[str], dict[str, Any]],
          validate: Callable[[str], None], timeout_s: float = 30,
-         applied: tuple[str, str, list[Change]] | None = None) -> list[Change]:
+         applied: tuple[str, str, list[Change]] | None = None,
+         written: Callable[[list[Change]], None] | None = None) -> list[Change]:
     """Lock, read, apply, validate, write: the one way the scaler changes a stack file.
 
     assignments is a dict, or a function of the file's current text that returns one: decisions
@@ -180,7 +181,8 @@ def edit(path: Path, assignments: dict[str, Any] | Callable[[str], dict[str, Any
     (its exception propagates); the file then stays byte-for-byte as it was. Nothing to change:
     nothing is validated or written, [] is returned. applied is (text, new_text, changes) that apply
     gave for the same assignments before the lock was taken: kept if the file is still that text
-    (splicing a large file and reading it back takes seconds).
+    (splicing a large file and reading it back takes seconds). written(changes) is called once the file
+    is written, still under the lock (the scale journal records the change there).
     """
     with locked(path, timeout_s):
         text = read_text(path)
@@ -196,4 +198,6 @@ def edit(path: Path, assignments: dict[str, Any] | Callable[[str], dict[str, Any
             raise EditError(f"{path}: changed by someone else while the change was being checked; "
                             "nothing was written, run again")
         write_atomic(path, new_text)
+        if written is not None:
+            written(changes)
     return changes

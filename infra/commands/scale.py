@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra import config, metrics, stackfile_edit
+from infra import config, metrics, scale_journal, stackfile, stackfile_edit
 from infra.candidate import Accepted, Refused, check_candidate
 from infra.change import Change
-from infra.dotted_keys import echo_assignment, shown_key
+from infra.dotted_keys import config_path, echo_assignment, lookup, shown_key, split_key
 from infra.exit_codes import EXIT_FAILED, EXIT_OK, BadInput
 from infra.gate import PolicyConfigs
 from infra.metrics.samples import iso
@@ -36,6 +36,7 @@ from infra.scaling import decide
 from infra.scaling.policy_limits import from_policy_config
 from infra.stackfile_edit import EditError
 from infra.stacks import stack_file
+from infra.yaml_scalars import same
 from policies import limits
 from policies.redaction import shown
 
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     path = stack_file(args.stack, args.stack_file)
     if args.scale_command == "set":
         return scale_set(path, args.assignments, dry_run=args.dry_run, force=args.force)
+    if args.scale_command == "revert":
+        return scale_revert(path, args.to, dry_run=args.dry_run, force=args.force)
     now = datetime.now(UTC).replace(microsecond=0)
     return scale_auto(path, args.metrics, now, dry_run=args.dry_run, force=args.force)
 
@@ -82,7 +85,37 @@ def scale_set(path: Path, texts: list[str], *, dry_run: bool = False, force: boo
     asked = " ".join(echo_assignment(text) for text in texts)
     if dry_run:
         return _dry_run(path, text, new_text, force, asked, PolicyConfigs())
-    return _write(path, lambda _: assignments, force, asked, PolicyConfigs(), applied=(text, new_text, changes))
+    return _write(path, lambda _: assignments, force, asked, PolicyConfigs(), applied=(text, new_text, changes),
+                  journal=("scale set", lambda: asked))
+
+
+# --- scale revert ---------------------------------------------------------------------------------
+
+
+def scale_revert(path: Path, to: int | None, *, dry_run: bool = False, force: bool = False) -> int:
+    """Write back the values the scale journal recorded before the last entry (or every entry after `to`),
+    through the same checks and lock as scale set; the revert is journaled too."""
+    text = _read(path)
+    try:
+        values, expected, undone = scale_journal.restoring(scale_journal.read(path), to)
+    except EditError as exc:
+        raise BadInput(str(exc)) from None
+    current = stackfile.read(path, text).config
+    moved = [f"{shown_key(key)} is {shown(now, key)}, the journal's last value {shown(expected[key], key)}"
+             for key in values if not same(now := lookup(current, config_path(split_key(key))), expected[key])]
+    asked = f"revert of journal entr{'y' if len(undone) == 1 else 'ies'} {', '.join(map(str, undone))}"
+    if moved:
+        print(f"{asked}: refused; {path} was changed since, not by the scaler: {'; '.join(moved)}; "
+              "revert by hand", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        new_text, changes = stackfile_edit.apply(text, path, values)
+    except EditError as exc:
+        raise BadInput(str(exc)) from None
+    if dry_run:
+        return _dry_run(path, text, new_text, force, asked, PolicyConfigs())
+    return _write(path, lambda _: values, force, asked, PolicyConfigs(), applied=(text, new_text, changes),
+                  journal=("scale revert", lambda: asked))
 
 
 # --- scale auto -----------------------------------------------------------------------------------
@@ -124,7 +157,8 @@ def scale_auto(path: Path, source: str, now: datetime, *, dry_run: bool = False,
             print(f"not written: {exc}", file=sys.stderr)
             return EXIT_FAILED
         return _dry_run(path, text, new_text, force, asked, policy_configs)
-    return _write(path, wanted, force, asked, policy_configs, on_decided=lambda: _print_decision(decisions[-1]))
+    return _write(path, wanted, force, asked, policy_configs, on_decided=lambda: _print_decision(decisions[-1]),
+                  journal=("scale auto", lambda: "; ".join(f"{c.key}: {c.reason}" for c in decisions[-1].changes)))
 
 
 def _print_decision(decision: decide.Decision) -> None:
@@ -156,11 +190,22 @@ def _dry_run(path: Path, text: str, new_text: str, force: bool, asked: str,
 
 def _write(path: Path, wanted: Callable[[str], dict[str, Any]], force: bool, asked: str,
            policy_configs: PolicyConfigs, on_decided: Callable[[], None] | None = None,
-           applied: tuple[str, str, list[Change]] | None = None) -> int:
+           applied: tuple[str, str, list[Change]] | None = None,
+           journal: tuple[str, Callable[[], str]] | None = None) -> int:
     """The locked edit: assignments decided from the file as it is under the lock, the candidate
     checked, written atomically or not at all; prints the diff it wrote, or why not. applied: the
-    candidate already made from the file as it was read (stackfile_edit.edit)."""
+    candidate already made from the file as it was read (stackfile_edit.edit). journal: (command, why)
+    recorded in the scale journal once written, under the same lock."""
     seen = _Attempt()
+
+    def record(changes: list[Change]) -> None:
+        if journal is None:
+            return
+        try:
+            seen.entry = scale_journal.append(path, datetime.now(UTC).replace(microsecond=0), journal[0],
+                                              journal[1](), changes).number
+        except (EditError, OSError) as exc:  # the change stands: it passed every check and is written
+            seen.journal_problem = str(exc)
 
     def assignments(current: str) -> dict[str, Any]:
         seen.old_text = current
@@ -174,7 +219,7 @@ def _write(path: Path, wanted: Callable[[str], dict[str, Any]], force: bool, ask
         seen.verdict = check_candidate(path, seen.old_text, candidate, force, policy_configs)
 
     try:
-        changes = stackfile_edit.edit(path, assignments, validate, applied=applied)
+        changes = stackfile_edit.edit(path, assignments, validate, applied=applied, written=record)
     except Refused as exc:
         _print_refusal(path, asked, exc, dry_run=False)
         return EXIT_FAILED
@@ -188,6 +233,11 @@ def _write(path: Path, wanted: Callable[[str], dict[str, Any]], force: bool, ask
     sys.stdout.write(stackfile_edit.unified_diff(seen.old_text, seen.new_text, path))
     _print_verdict(seen.verdict)
     print(f"wrote {path}: {len(changes)} key{'s' if len(changes) > 1 else ''} changed")
+    if seen.entry is not None:
+        print(f"journal entry {seen.entry} in {scale_journal.journal_path(path)} "
+              f"(undo: infra scale revert --stack-file {path})")
+    if seen.journal_problem is not None:
+        print(f"not recorded in the scale journal: {seen.journal_problem}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -198,6 +248,8 @@ class _Attempt:
     old_text: str = ""
     new_text: str = ""
     verdict: Accepted | None = None
+    entry: int | None = None  # the scale journal's entry for the write
+    journal_problem: str | None = None
 
 
 def _print_verdict(verdict: Accepted) -> None:
